@@ -1,0 +1,602 @@
+"""The evidence library: substances, source articles, claims, passages, studies, warnings.
+
+Invariants live in the database as named constraints (``evidence_<model>_<rule>``);
+``clean()`` repeats a rule only where a form needs a friendly message.
+"""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+def choices_check(field, choices, name):
+    """A named CheckConstraint that refuses values outside a TextChoices class."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+def text_hash(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Verdict(models.TextChoices):
+    SUPPORTED = "supported", _("Supported")
+    MIXED = "mixed", _("Mixed")
+    INSUFFICIENT = "insufficient", _("Insufficient evidence")
+    CONTRADICTED = "contradicted", _("Contradicted")
+    UNVERIFIABLE = "unverifiable", _("Unverifiable")
+
+
+class Certainty(models.TextChoices):
+    HIGH = "high", _("High")
+    MODERATE = "moderate", _("Moderate")
+    LOW = "low", _("Low")
+    VERY_LOW = "very-low", _("Very low")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in-review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class SubstanceKind(models.TextChoices):
+    PLANT = "plant", _("Plant")
+    ALKALOID = "alkaloid", _("Alkaloid")
+    METABOLITE = "metabolite", _("Metabolite")
+
+
+class Topic(models.TextChoices):
+    MECHANISM = "mechanism", _("Mechanism")
+    EFFICACY = "efficacy", _("Efficacy")
+    DOSAGE = "dosage", _("Dosage")
+    SAFETY = "safety", _("Safety")
+    INTERACTIONS = "interactions", _("Interactions")
+    REGULATION = "regulation", _("Regulation")
+    BACKGROUND = "background", _("Background")
+    CITATION = "citation", _("Citation")
+    CREDENTIALS = "credentials", _("Credentials")
+
+
+class StudyDesign(models.TextChoices):
+    RCT = "rct", _("Randomised controlled trial")
+    CONTROLLED_TRIAL = "controlled-trial", _("Controlled trial")
+    COHORT = "cohort", _("Cohort study")
+    CASE_CONTROL = "case-control", _("Case-control study")
+    CROSS_SECTIONAL_SURVEY = "cross-sectional-survey", _("Cross-sectional survey")
+    CASE_REPORT = "case-report", _("Case report")
+    CASE_SERIES = "case-series", _("Case series")
+    SYSTEMATIC_REVIEW = "systematic-review", _("Systematic review")
+    NARRATIVE_REVIEW = "narrative-review", _("Narrative review")
+    ANIMAL = "animal", _("Animal study")
+    IN_VITRO = "in-vitro", _("In vitro study")
+    PHARMACOKINETIC = "pharmacokinetic", _("Pharmacokinetic study")
+    REGULATORY = "regulatory", _("Regulatory document")
+    SURVEILLANCE_REPORT = "surveillance-report", _("Surveillance report")
+
+
+class Population(models.TextChoices):
+    HUMANS = "humans", _("Humans")
+    ANIMALS = "animals", _("Animals")
+    CELLS = "cells", _("Cells")
+    NONE = "none", _("Not applicable")
+
+
+class Direction(models.TextChoices):
+    SUPPORTS = "supports", _("Supports")
+    CONTRADICTS = "contradicts", _("Contradicts")
+    MIXED = "mixed", _("Mixed")
+    NEUTRAL = "neutral", _("Neutral")
+
+
+class Wording(models.TextChoices):
+    ACCURATE = "accurate", _("Accurate")
+    OVERSTATED = "overstated", _("Overstated")
+    UNDERSTATED = "understated", _("Understated")
+    MISREPRESENTED = "misrepresented", _("Misrepresented")
+
+
+class Placement(models.TextChoices):
+    EXACT = "exact", _("Exact")
+    MOVED = "moved", _("Moved")
+    FUZZY = "fuzzy", _("Fuzzy")
+    ORPHANED = "orphaned", _("Orphaned")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MODERATE = "moderate", _("Moderate")
+    HIGH = "high", _("High")
+
+
+# Statuses a reviewer may set; publishing and withdrawing need the publish permission.
+REVIEWER_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class SubstanceQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("parent").annotate(
+            claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED), distinct=True)
+        )
+
+    def for_detail(self):
+        return self.select_related("parent").prefetch_related(
+            "children",
+            Prefetch("claims", queryset=Claim.objects.published().order_by("statement")),
+            Prefetch("warnings", queryset=Warning.objects.published().by_severity()),
+        )
+
+
+class Substance(models.Model):
+    Kind = SubstanceKind
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    scientific_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind)
+    synonyms = models.JSONField(default=list, blank=True, help_text=_("Other names readers use, e.g. 7-OH."))
+    summary = models.TextField(blank=True, help_text=_("Markdown; raw HTML is not rendered."))
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+
+    objects = SubstanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [choices_check("kind", SubstanceKind, "evidence_substance_kind_valid")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("evidence:substance-detail", kwargs={"slug": self.slug})
+
+
+class SourceArticleQuerySet(models.QuerySet):
+    def published(self):
+        # An article is public once it is imported; its passages show only published claims.
+        return self.all()
+
+    def with_passage_counts(self):
+        return self.annotate(passage_count=Count("passages", filter=Q(passages__claim__status=Status.PUBLISHED)))
+
+    def for_list(self):
+        return self.with_passage_counts().order_by("title")
+
+
+class SourceArticle(models.Model):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120, unique=True)
+    source_name = models.CharField(
+        max_length=255,
+        unique=True,
+        help_text=_("The file or source the text was imported from."),
+    )
+    original_url = models.URLField(max_length=500, blank=True)
+    site = models.CharField(max_length=200, blank=True, help_text=_("Site or publisher."))
+    stated_author = models.CharField(max_length=200, blank=True)
+    stated_credentials = models.TextField(blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+    text = models.TextField(help_text=_("The article text exactly as imported. Never edited in place."))
+    content_hash = models.CharField(max_length=64, editable=False)
+
+    objects = SourceArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="evidence_sourcearticle_text_not_empty"),
+            models.CheckConstraint(
+                condition=Exact(Length("content_hash"), 64),
+                name="evidence_sourcearticle_hash_is_sha256",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("evidence:article-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.text and self.content_hash and self.content_hash != text_hash(self.text):
+            raise ValidationError(_("The article text does not match its content hash."))
+
+    @property
+    def structure(self):
+        from evidence.text import parse_article
+
+        return parse_article(self.text)
+
+
+class ClaimQuerySet(PublishableQuerySet):
+    def with_counts(self):
+        return self.annotate(
+            evidence_count=Count("evidence", distinct=True),
+            passage_count=Count("passages", distinct=True),
+        )
+
+    def for_list(self):
+        return self.with_counts().prefetch_related("substances").order_by("statement")
+
+    def for_detail(self):
+        return self.prefetch_related(
+            "substances",
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("study").order_by("study__year"),
+            ),
+            Prefetch(
+                "passages",
+                queryset=Passage.objects.select_related("article").order_by("article__title", "start"),
+            ),
+            Prefetch("warnings", queryset=Warning.objects.published().order_by("title")),
+            Prefetch(
+                "unfound_references",
+                queryset=UnfoundReference.objects.select_related("article").order_by("pk"),
+            ),
+        )
+
+
+class Claim(models.Model):
+    Topic = Topic
+
+    Verdict = Verdict
+    Certainty = Certainty
+    Status = Status
+
+    slug = models.SlugField(max_length=120, unique=True)
+    statement = models.CharField(max_length=300, unique=True)
+    topic = models.CharField(max_length=20, choices=Topic)
+    substances = models.ManyToManyField(Substance, blank=True, related_name="claims")
+    verdict = models.CharField(max_length=20, choices=Verdict, default=Verdict.INSUFFICIENT)
+    certainty = models.CharField(max_length=20, choices=Certainty, default=Certainty.VERY_LOW)
+    summary = models.TextField(blank=True, help_text=_("Markdown; raw HTML is not rendered."))
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["statement"]
+        permissions = [("publish_claim", "Can publish and withdraw claims")]
+        constraints = [
+            choices_check("topic", Topic, "evidence_claim_topic_valid"),
+            choices_check("verdict", Verdict, "evidence_claim_verdict_valid"),
+            choices_check("certainty", Certainty, "evidence_claim_certainty_valid"),
+            choices_check("status", Status, "evidence_claim_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.statement
+
+    def get_absolute_url(self):
+        return reverse("evidence:claim-detail", kwargs={"slug": self.slug})
+
+    @property
+    def grade_label(self):
+        return f"{self.get_verdict_display()} · {self.get_certainty_display().lower()} certainty"
+
+
+class StudyQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_verified=True)
+
+    def for_list(self):
+        return self.annotate(claim_count=Count("evidence")).order_by("-year", "title")
+
+    def for_detail(self):
+        return self.prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.filter(claim__status=Status.PUBLISHED)
+                .select_related("claim")
+                .order_by("claim__statement"),
+            ),
+            Prefetch("warnings", queryset=Warning.objects.published().order_by("title")),
+        )
+
+
+class Study(models.Model):
+    Design = StudyDesign
+
+    Population = Population
+
+    key = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=500)
+    title_is_descriptive = models.BooleanField(
+        default=False,
+        help_text=_("The exact title was not confirmed; the title describes the work."),
+    )
+    authors = models.CharField(max_length=500, blank=True)
+    authors_confirmed = models.BooleanField(
+        default=True,
+        help_text=_("Untick when the author list was inferred and not checked."),
+    )
+    venue = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    pmid = models.CharField(
+        "PMID", max_length=12, blank=True, validators=[RegexValidator(r"^[0-9]+$", "A PMID is digits only.")]
+    )
+    pmcid = models.CharField("PMCID", max_length=16, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    design = models.CharField(max_length=30, choices=Design)
+    population = models.CharField(max_length=20, choices=Population)
+    sample_size = models.CharField(max_length=120, blank=True)
+    finding = models.TextField(blank=True, help_text=_("One line: what the study found."))
+    is_verified = models.BooleanField(
+        default=False,
+        help_text=_("Its identifiers were checked against a public record."),
+    )
+    verified_on = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text=_("The page the identifiers were checked on."),
+    )
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    objects = StudyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "title"]
+        verbose_name_plural = "studies"
+        constraints = [
+            choices_check("design", StudyDesign, "evidence_study_design_valid"),
+            choices_check("population", Population, "evidence_study_population_valid"),
+            models.UniqueConstraint(fields=["doi"], condition=~Q(doi=""), name="evidence_study_doi_unique"),
+            models.UniqueConstraint(
+                fields=["pmid"],
+                condition=~Q(pmid=""),
+                name="evidence_study_pmid_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_verified=False) | ~Q(doi="") | ~Q(pmid="") | ~Q(url=""),
+                name="evidence_study_verified_has_identifier",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.short_citation}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("evidence:study-detail", kwargs={"key": self.key})
+
+    def clean(self):
+        if self.is_verified and not (self.doi or self.pmid or self.url):
+            raise ValidationError(_("A verified study needs a DOI, a PMID or a URL."))
+
+    @property
+    def first_author(self):
+        if not self.authors_confirmed or not self.authors:
+            return ""
+        return self.authors.split(",")[0].replace(" et al.", "").strip()
+
+    @property
+    def short_citation(self):
+        author = self.first_author
+        if author and ("," in self.authors or "et al" in self.authors):
+            author = f"{author.split()[0]} et al."
+        return " ".join(part for part in [author, str(self.year or "")] if part) or self.key
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def pubmed_url(self):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+
+class Evidence(models.Model):
+    Direction = Direction
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="evidence")
+    direction = models.CharField(max_length=20, choices=Direction)
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["claim", "study"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "study"], name="evidence_evidence_one_per_claim_study"),
+            choices_check("direction", Direction, "evidence_evidence_direction_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.study.short_citation} {self.get_direction_display().lower()} “{self.claim}”"
+
+
+class PassageQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(claim__status=Status.PUBLISHED)
+
+    def for_article(self):
+        return self.published().select_related("claim").order_by("start")
+
+
+class Passage(models.Model):
+    """Where a claim appears in an article: a TextQuoteSelector plus a TextPositionSelector."""
+
+    Wording = Wording
+
+    Placement = Placement
+
+    CONTEXT_LENGTH = 32
+
+    article = models.ForeignKey(SourceArticle, on_delete=models.PROTECT, related_name="passages")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="passages")
+    quote = models.TextField()
+    start = models.PositiveIntegerField(help_text=_("Offset of the quote in the article text, in code points."))
+    end = models.PositiveIntegerField()
+    prefix = models.CharField(max_length=CONTEXT_LENGTH, blank=True)
+    suffix = models.CharField(max_length=CONTEXT_LENGTH, blank=True)
+    wording = models.CharField(max_length=20, choices=Wording, default=Wording.ACCURATE)
+    wording_note = models.CharField(max_length=300, blank=True)
+    placement = models.CharField(max_length=20, choices=Placement, default=Placement.EXACT)
+    match_score = models.FloatField(default=100.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = PassageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "start"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quote=""), name="evidence_passage_quote_not_empty"),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("quote")),
+                name="evidence_passage_span_matches_quote",
+            ),
+            models.UniqueConstraint(fields=["article", "start"], name="evidence_passage_one_per_start"),
+            choices_check("wording", Wording, "evidence_passage_wording_valid"),
+            choices_check("placement", Placement, "evidence_passage_placement_valid"),
+            models.CheckConstraint(
+                condition=Q(match_score__gte=0) & Q(match_score__lte=100),
+                name="evidence_passage_match_score_range",
+            ),
+        ]
+
+    def __str__(self):
+        quote = self.quote if len(self.quote) <= 60 else self.quote[:57] + "…"
+        return f"“{quote}”"
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#passage-{self.pk}"
+
+    @property
+    def anchor(self):
+        return f"passage-{self.pk}"
+
+    def clean(self):
+        if not self.article_id or not self.quote:
+            return
+        text = self.article.text
+        if self.start is None or self.end is None or text[self.start : self.end] != self.quote:
+            raise ValidationError({"quote": _("The article text at these offsets is not this quote.")})
+        if "\n" in self.quote:
+            raise ValidationError({"quote": _("A passage cannot span more than one paragraph.")})
+        overlapping = Passage.objects.filter(article_id=self.article_id, start__lt=self.end, end__gt=self.start)
+        if self.pk:
+            overlapping = overlapping.exclude(pk=self.pk)
+        other = overlapping.first()
+        if other:
+            raise ValidationError({"quote": _("This quote overlaps another passage: %(other)s") % {"other": other}})
+
+
+class WarningQuerySet(PublishableQuerySet):
+    SEVERITY_ORDER = models.Case(
+        models.When(severity="high", then=0),
+        models.When(severity="moderate", then=1),
+        default=2,
+    )
+
+    def by_severity(self):
+        return self.order_by(self.SEVERITY_ORDER, "title")
+
+    def for_list(self):
+        return self.prefetch_related("substances").annotate(study_count=Count("studies")).by_severity()
+
+    def for_detail(self):
+        return self.prefetch_related(
+            "substances",
+            Prefetch("studies", queryset=Study.objects.order_by("-year")),
+            Prefetch("claims", queryset=Claim.objects.published().order_by("statement")),
+        )
+
+    def omitted_by(self, article):
+        """Published warnings bearing on a claim the article makes that the article never mentions."""
+        claim_ids = Passage.objects.filter(article=article).published().values("claim_id")
+        return (
+            self.published().filter(claims__in=claim_ids).exclude(mentioned_by__in=claim_ids).distinct().by_severity()
+        )
+
+
+class Warning(models.Model):
+    Severity = Severity
+
+    Status = Status
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200, unique=True)
+    severity = models.CharField(max_length=20, choices=Severity)
+    text = models.TextField(help_text=_("Markdown; raw HTML is not rendered."))
+    substances = models.ManyToManyField(Substance, blank=True, related_name="warnings")
+    studies = models.ManyToManyField(Study, blank=True, related_name="warnings")
+    claims = models.ManyToManyField(
+        Claim,
+        blank=True,
+        related_name="warnings",
+        help_text=_("Claims this warning bears on: an article making one should mention the warning."),
+    )
+    mentioned_by = models.ManyToManyField(
+        Claim,
+        blank=True,
+        related_name="mentions_warnings",
+        help_text=_("Claims whose statement itself conveys this warning."),
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    objects = WarningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        permissions = [("publish_warning", "Can publish and withdraw warnings")]
+        constraints = [
+            choices_check("severity", Severity, "evidence_warning_severity_valid"),
+            choices_check("status", Status, "evidence_warning_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("evidence:warning-detail", kwargs={"slug": self.slug})
+
+
+class UnfoundReference(models.Model):
+    """A source an article cites that could not be found; its claim is unverifiable."""
+
+    article = models.ForeignKey(SourceArticle, on_delete=models.PROTECT, related_name="unfound_references")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="unfound_references")
+    citation = models.CharField(max_length=300, help_text=_("The reference as the article gives it."))
+    searched = models.TextField(help_text=_("What was searched, where, and what was found instead."))
+
+    class Meta:
+        ordering = ["article", "citation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "claim", "citation"],
+                name="evidence_unfoundreference_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.citation} (cited in {self.article})"
