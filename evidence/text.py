@@ -1,0 +1,256 @@
+"""Article text: its structure for display, quote location, and passage highlighting.
+
+The stored article text is never changed. Structure is derived from it on demand as
+blocks that carry code-point offsets into the text, so highlights can be placed by the
+same offsets that passages store.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+RESOURCES_HEADING = "Related Resources"
+AUTHOR_HEADING = "About the Author"
+
+
+class ArticleFormatError(ValueError):
+    """The text does not have the structure of a source article."""
+
+
+class QuoteNotFound(ValueError):
+    pass
+
+
+class QuoteAmbiguous(ValueError):
+    def __init__(self, message, count):
+        super().__init__(message)
+        self.count = count
+
+
+@dataclass
+class Block:
+    kind: str  # summary, intro, heading, paragraph, conclusion, resources-heading, resource, author-heading, author
+    start: int
+    end: int
+    items: list = field(default_factory=list)  # for "contents" and "resources": list of Blocks
+    html: SafeString = ""
+
+    def text(self, source):
+        return source[self.start : self.end]
+
+
+@dataclass
+class ArticleStructure:
+    title: str
+    summary: Block
+    intro: Block
+    contents: list
+    sections: list  # [{"heading": Block, "paragraphs": [Block]}]
+    conclusion: Block | None
+    resources_intro: list
+    resources: list
+    author: list
+    stated_author: str = ""
+    stated_credentials: str = ""
+
+    def blocks(self):
+        """Every block that holds article text, in reading order."""
+        yield self.summary
+        yield self.intro
+        yield from self.contents
+        for section in self.sections:
+            yield section["heading"]
+            yield from section["paragraphs"]
+        if self.conclusion:
+            yield self.conclusion
+        yield from self.resources_intro
+        yield from self.resources
+        yield from self.author
+
+
+def _lines(text):
+    """Non-blank lines as (start, end) offsets, trailing whitespace excluded."""
+    position = 0
+    for raw in text.split("\n"):
+        stripped = raw.rstrip()
+        leading = len(stripped) - len(stripped.lstrip())
+        if stripped.strip():
+            yield position + leading, position + len(stripped)
+        position += len(raw) + 1
+
+
+AUTHOR_NAME = re.compile(r"^((?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+(?:is|has|was)\b")
+CREDENTIAL_WORDS = re.compile(
+    r"\b(PhD|MD|degree|certified|certification|holds|licensed|years of experience)\b",
+    re.I,
+)
+SENTENCE_BREAK = re.compile(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bProf\.)(?<=[.!?])\s+")
+
+
+def _author_details(paragraph):
+    match = AUTHOR_NAME.match(paragraph)
+    name = "".join(part for part in match.groups() if part).strip() if match else ""
+    credentials = " ".join(
+        sentence.strip() for sentence in SENTENCE_BREAK.split(paragraph) if CREDENTIAL_WORDS.search(sentence)
+    )
+    return name, credentials
+
+
+def parse_article(text):
+    """Split a source article into summary, introduction, contents, sections and extras.
+
+    Raises ArticleFormatError naming what is missing when the text is not in the seed format.
+    """
+    if not text or not text.strip():
+        raise ArticleFormatError("the text is empty")
+    lines = list(_lines(text))
+    if len(lines) < 4:
+        raise ArticleFormatError("too few lines: expected a summary, an introduction and a list of contents")
+    summary = Block("summary", *lines[0])
+    intro = Block("intro", *lines[1])
+    index = 2
+    contents = []
+    while index < len(lines) and text[lines[index][0] : lines[index][1]].startswith("- "):
+        start, end = lines[index]
+        contents.append(Block("contents-item", start + 2, end))
+        index += 1
+    if not contents:
+        raise ArticleFormatError("no table of contents: expected '- ' lines after the introduction")
+    headings = [item.text(text).strip() for item in contents]
+
+    sections, resources_intro, resources, author = [], [], [], []
+    current = None
+    region = "body"
+    for start, end in lines[index:]:
+        line = text[start:end]
+        if region == "body" and line.strip() in headings and (current is None or line.strip() != current["title"]):
+            current = {
+                "title": line.strip(),
+                "heading": Block("heading", start, end),
+                "paragraphs": [],
+            }
+            sections.append(current)
+        elif line.strip() == RESOURCES_HEADING:
+            region = "resources"
+        elif line.strip() == AUTHOR_HEADING:
+            region = "author"
+        elif region == "resources":
+            if line.startswith("- "):
+                resources.append(Block("resource", start + 2, end))
+            else:
+                resources_intro.append(Block("paragraph", start, end))
+        elif region == "author":
+            author.append(Block("author", start, end))
+        elif current is None:
+            raise ArticleFormatError(f"text before the first section heading: {line[:60]!r}")
+        else:
+            current["paragraphs"].append(Block("paragraph", start, end))
+
+    found = [section["title"] for section in sections]
+    missing = [heading for heading in headings if heading not in found]
+    if missing:
+        raise ArticleFormatError(f"contents line without a matching section heading: {missing[0]!r}")
+    if found != headings:
+        raise ArticleFormatError("section headings are not in the order of the contents")
+
+    conclusion = None
+    last = sections[-1]["paragraphs"]
+    if len(last) >= 2:
+        conclusion = last.pop()
+        conclusion.kind = "conclusion"
+
+    stated_author, stated_credentials = ("", "")
+    if author:
+        stated_author, stated_credentials = _author_details(author[0].text(text))
+
+    return ArticleStructure(
+        title=headings[0],
+        summary=summary,
+        intro=intro,
+        contents=contents,
+        sections=[{"heading": s["heading"], "paragraphs": s["paragraphs"]} for s in sections],
+        conclusion=conclusion,
+        resources_intro=resources_intro,
+        resources=resources,
+        author=author,
+        stated_author=stated_author,
+        stated_credentials=stated_credentials,
+    )
+
+
+def locate_quote(text, quote, start=None):
+    """Return the offset of ``quote`` in ``text``.
+
+    With ``start`` the quote must be at exactly that offset; without it, the quote must occur once.
+    """
+    if not quote or not quote.strip():
+        raise QuoteNotFound("The quote is empty.")
+    if start is not None:
+        if text[start : start + len(quote)] != quote:
+            raise QuoteNotFound(f"The quote is not at offset {start} of the article text.")
+        return start
+    first = text.find(quote)
+    if first < 0:
+        raise QuoteNotFound("This quote does not occur in the article text; paste it exactly as the article has it.")
+    count = text.count(quote)
+    if count > 1:
+        raise QuoteAmbiguous(
+            f"This quote occurs {count} times in the article text; add words around it so it occurs once.",
+            count,
+        )
+    return first
+
+
+def context_around(text, start, end, length=32):
+    return text[max(0, start - length) : start], text[end : end + length]
+
+
+def highlight(text, spans, start=0, end=None):
+    """Escape ``text[start:end]`` and wrap each span in a ``<mark>``.
+
+    ``spans`` is an iterable of ``(span_start, span_end, attrs)`` with offsets into the whole
+    text; spans must lie inside ``[start, end)`` and must not overlap. ``attrs`` is a dict of
+    attribute names to values, every value escaped. Nothing but ``<mark>`` tags is emitted.
+    """
+    end = len(text) if end is None else end
+    parts = []
+    position = start
+    for span_start, span_end, attrs in sorted(spans, key=lambda span: span[0]):
+        if span_start < position or span_end > end or span_start >= span_end:
+            raise ValueError(f"span {span_start}-{span_end} overlaps another or lies outside {start}-{end}")
+        parts.append(escape(text[position:span_start]))
+        attributes = "".join(format_html(' {}="{}"', name, value) for name, value in attrs.items())
+        parts.append(format_html("<mark{}>{}</mark>", mark_safe(attributes), text[span_start:span_end]))
+        position = span_end
+    parts.append(escape(text[position:end]))
+    return mark_safe("".join(parts))
+
+
+def passage_attrs(passage):
+    claim = passage.claim
+    label = f"{claim.grade_label} · wording {passage.get_wording_display().lower()}"
+    return {
+        "id": f"passage-{passage.pk}",
+        "class": f"passage verdict-{claim.verdict} wording-{passage.wording}",
+        "data-claim": claim.slug,
+        "data-verdict": claim.verdict,
+        "data-certainty": claim.certainty,
+        "data-wording": passage.wording,
+        "data-label": label,
+        "data-statement": claim.statement,
+        "data-href": claim.get_absolute_url(),
+        "tabindex": "0",
+        "title": f"{claim.statement} — {label}",
+    }
+
+
+def render_structure(text, passages):
+    """Parse ``text`` and give every block its highlighted HTML; passages are placed by offset."""
+    structure = parse_article(text)
+    passages = sorted(passages, key=lambda passage: passage.start)
+    for block in structure.blocks():
+        spans = [(p.start, p.end, passage_attrs(p)) for p in passages if p.start >= block.start and p.end <= block.end]
+        block.html = highlight(text, spans, block.start, block.end)
+    return structure
