@@ -1,0 +1,31 @@
+from django.urls import path
+
+from evidence import views
+
+app_name = "evidence"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/", views.ArticleListView.as_view(), name="article-list"),
+    path(
+        "articles/<slug:slug>/",
+        views.ArticleDetailView.as_view(),
+        name="article-detail",
+    ),
+    path("claims/", views.ClaimListView.as_view(), name="claim-list"),
+    path("claims/<slug:slug>/", views.ClaimDetailView.as_view(), name="claim-detail"),
+    path("studies/", views.StudyListView.as_view(), name="study-list"),
+    path("studies/<slug:key>/", views.StudyDetailView.as_view(), name="study-detail"),
+    path("substances/", views.SubstanceListView.as_view(), name="substance-list"),
+    path(
+        "substances/<slug:slug>/",
+        views.SubstanceDetailView.as_view(),
+        name="substance-detail",
+    ),
+    path("warnings/", views.WarningListView.as_view(), name="warning-list"),
+    path(
+        "warnings/<slug:slug>/",
+        views.WarningDetailView.as_view(),
+        name="warning-detail",
+    ),
+]

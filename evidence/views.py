@@ -1,0 +1,173 @@
+"""Public pages. Every queryset starts from ``published()``; shapes live on the QuerySets."""
+
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.views.generic import DetailView, ListView
+from django_filters.views import FilterView
+
+from evidence.filters import ArticleFilter, ClaimFilter, StudyFilter, WarningFilter
+from evidence.models import (
+    Claim,
+    Passage,
+    SourceArticle,
+    Status,
+    Study,
+    Substance,
+    Verdict,
+    Warning,
+)
+from evidence.text import render_structure
+
+PAGE_SIZE = 25
+
+
+class Gone(Exception):
+    """The object was published and then withdrawn: answer 410 with an explanation."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+
+class PublishedDetailView(DetailView):
+    """A detail page that answers 404 for drafts and 410 for withdrawn items."""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Gone as gone:
+            return TemplateResponse(request, "410.html", {"object": gone.obj}, status=410)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(self.model.objects.all() if queryset is None else queryset)
+        if obj.status == Status.WITHDRAWN:
+            raise Gone(obj)
+        if obj.status != Status.PUBLISHED:
+            raise Http404("Not published.")
+        return obj
+
+
+def home(request):
+    verdict_counts = dict(Claim.objects.published().values_list("verdict").annotate(n=Count("pk")).order_by())
+    context = {
+        "articles": SourceArticle.objects.published().for_list(),
+        "verdicts": [(value, label, verdict_counts.get(value, 0)) for value, label in Verdict.choices],
+        "claim_count": sum(verdict_counts.values()),
+        "study_count": Study.objects.published().count(),
+        "warnings": Warning.objects.published().by_severity()[:8],
+    }
+    return render(request, "evidence/home.html", context)
+
+
+class ArticleListView(FilterView):
+    model = SourceArticle
+    filterset_class = ArticleFilter
+    paginate_by = PAGE_SIZE
+    template_name = "evidence/sourcearticle_list.html"
+
+    def get_queryset(self):
+        return SourceArticle.objects.published().for_list()
+
+
+class ArticleDetailView(DetailView):
+    model = SourceArticle
+    template_name = "evidence/sourcearticle_detail.html"
+
+    def get_queryset(self):
+        return SourceArticle.objects.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article = self.object
+        passages = list(Passage.objects.filter(article=article).for_article())
+        context["structure"] = render_structure(article.text, passages)
+        context["passages"] = passages
+        context["omitted_warnings"] = Warning.objects.omitted_by(article)
+        context["scorecard"] = scorecard(passages)
+        context["unfound_references"] = article.unfound_references.filter(
+            claim__status=Status.PUBLISHED
+        ).select_related("claim")
+        return context
+
+
+def scorecard(passages):
+    """Passages counted by verdict (rows) and wording (columns)."""
+    wordings = Passage.Wording.choices
+    rows = []
+    for value, label in Verdict.choices:
+        counts = [sum(1 for p in passages if p.claim.verdict == value and p.wording == w) for w, _ in wordings]
+        rows.append({"verdict": value, "label": label, "counts": counts, "total": sum(counts)})
+    return {"wordings": wordings, "rows": rows, "total": len(passages)}
+
+
+class ClaimListView(FilterView):
+    model = Claim
+    filterset_class = ClaimFilter
+    paginate_by = PAGE_SIZE
+    template_name = "evidence/claim_list.html"
+
+    def get_queryset(self):
+        return Claim.objects.published().for_list()
+
+
+class ClaimDetailView(PublishedDetailView):
+    model = Claim
+    template_name = "evidence/claim_detail.html"
+
+    def get_queryset(self):
+        return Claim.objects.for_detail()
+
+
+class StudyListView(FilterView):
+    model = Study
+    filterset_class = StudyFilter
+    paginate_by = PAGE_SIZE
+    template_name = "evidence/study_list.html"
+
+    def get_queryset(self):
+        return Study.objects.published().for_list()
+
+
+class StudyDetailView(DetailView):
+    model = Study
+    slug_field = "key"
+    slug_url_kwarg = "key"
+    template_name = "evidence/study_detail.html"
+
+    def get_queryset(self):
+        return Study.objects.published().for_detail()
+
+
+class SubstanceListView(ListView):
+    model = Substance
+    template_name = "evidence/substance_list.html"
+
+    def get_queryset(self):
+        return Substance.objects.for_list()
+
+
+class SubstanceDetailView(DetailView):
+    model = Substance
+    template_name = "evidence/substance_detail.html"
+
+    def get_queryset(self):
+        return Substance.objects.for_detail()
+
+
+class WarningListView(FilterView):
+    model = Warning
+    filterset_class = WarningFilter
+    paginate_by = PAGE_SIZE
+    template_name = "evidence/warning_list.html"
+
+    def get_queryset(self):
+        return Warning.objects.published().for_list()
+
+
+class WarningDetailView(PublishedDetailView):
+    model = Warning
+    template_name = "evidence/warning_detail.html"
+
+    def get_queryset(self):
+        return Warning.objects.for_detail()

@@ -1,0 +1,28 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+
+@pytest.fixture
+def reviewer(db):
+    user = User.objects.create_user("reviewer", password="pw-reviewer-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reviewer"))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("editor", password="pw-editor-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editor"))
+    return user
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
