@@ -40,7 +40,7 @@ class PublishedDetailView(DetailView):
             return TemplateResponse(request, "410.html", {"object": gone.obj}, status=410)
 
     def get_object(self, queryset=None):
-        obj = super().get_object(self.model.objects.all() if queryset is None else queryset)
+        obj = super().get_object(queryset)
         if obj.status == Status.WITHDRAWN:
             raise Gone(obj)
         if obj.status != Status.PUBLISHED:
