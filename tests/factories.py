@@ -101,7 +101,7 @@ def make_passage(*, article, claim, quote, **kwargs):
     return services.passage_create(article=article, claim=claim, quote=quote, **kwargs)
 
 
-def make_warning(*, status=Status.PUBLISHED, claims=(), mentioned_by=(), **overrides):
+def make_warning(*, status=Status.PUBLISHED, claims=(), mentioned_by=(), substances=(), studies=(), **overrides):
     n = next(_counter)
     fields = {
         "slug": f"warning-{n}",
@@ -113,6 +113,8 @@ def make_warning(*, status=Status.PUBLISHED, claims=(), mentioned_by=(), **overr
     warning = Warning.objects.create(**fields)
     warning.claims.set(claims)
     warning.mentioned_by.set(mentioned_by)
+    warning.substances.set(substances)
+    warning.studies.set(studies)
     if status != Status.DRAFT:
         services.warning_set_status(warning=warning, status=status, by=make_editor())
         warning.refresh_from_db()

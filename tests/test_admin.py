@@ -1,0 +1,280 @@
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evidence.models import Claim, Passage, Status, Warning
+from tests.factories import (
+    make_article,
+    make_claim,
+    make_evidence,
+    make_passage,
+    make_study,
+    make_substance,
+    make_warning,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = list(admin.site._registry)
+EVIDENCE_MODELS = [m for m in MODELS if m._meta.app_label == "evidence"]
+
+
+def populate():
+    article = make_article()
+    claim = make_claim(status=Status.DRAFT)
+    make_evidence(claim=claim)
+    make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+    make_warning(claims=[claim])
+    make_substance()
+    return article, claim
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_every_changelist_add_form_and_change_form_renders(admin_client, model):
+    populate()
+    opts = model._meta
+    editor_client = admin_client
+    changelist = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert changelist.status_code == 200
+    add = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    assert add.status_code == 200
+    obj = model._default_manager.first()
+    if obj is not None:
+        change = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        assert change.status_code == 200
+
+
+def changelist_queries(client, model):
+    opts = model._meta
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def add_rows(n):
+    for _ in range(n):
+        article = make_article()
+        claim = make_claim(status=Status.DRAFT)
+        make_evidence(claim=claim)
+        make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+        make_warning(claims=[claim])
+        make_substance(parent=None)
+
+
+@pytest.mark.parametrize("model", EVIDENCE_MODELS, ids=lambda m: m._meta.label)
+def test_changelist_query_count_does_not_grow_with_rows(editor_client, model):
+    add_rows(2)
+    small = changelist_queries(editor_client, model)
+    add_rows(18)
+    assert changelist_queries(editor_client, model) == small
+
+
+def claim_post_data(claim, **overrides):
+    data = {
+        "statement": claim.statement,
+        "slug": claim.slug,
+        "topic": claim.topic,
+        "verdict": claim.verdict,
+        "certainty": claim.certainty,
+        "summary": claim.summary,
+        "status": claim.status,
+    }
+    for prefix in ("evidence", "passages"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(overrides)
+    return data
+
+
+def change_url(obj):
+    return reverse(f"admin:evidence_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def test_reviewer_can_move_a_draft_claim_to_review_in_the_form(reviewer_client):
+    claim = make_claim(status=Status.DRAFT)
+    response = reviewer_client.post(change_url(claim), claim_post_data(claim, status=Status.IN_REVIEW))
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def test_reviewer_is_not_offered_publish_or_withdraw_in_the_status_field(reviewer_client):
+    claim = make_claim(status=Status.DRAFT)
+    page = reviewer_client.get(change_url(claim)).content.decode()
+    assert 'value="in-review"' in page
+    assert 'value="published"' not in page and 'value="withdrawn"' not in page
+
+
+@pytest.mark.parametrize("status", [Status.PUBLISHED, Status.WITHDRAWN])
+def test_reviewer_cannot_publish_or_withdraw_with_a_crafted_form_post(reviewer_client, status):
+    claim = make_claim(status=Status.IN_REVIEW)
+    response = reviewer_client.post(change_url(claim), claim_post_data(claim, status=status))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def test_reviewer_cannot_add_a_claim_that_is_already_published(reviewer_client):
+    data = claim_post_data(
+        Claim(
+            statement="New claim.",
+            slug="new-claim",
+            topic="efficacy",
+            verdict="mixed",
+            certainty="low",
+            summary="Summary.",
+            status=Status.PUBLISHED,
+        )
+    )
+    response = reviewer_client.post(reverse("admin:evidence_claim_add"), data)
+    assert response.status_code == 200
+    assert not Claim.objects.filter(slug="new-claim").exists()
+
+
+@pytest.mark.parametrize("action", ["publish_selected", "withdraw_selected"])
+def test_reviewer_cannot_publish_or_withdraw_with_an_admin_action(reviewer_client, action):
+    claim = make_claim(status=Status.IN_REVIEW)
+    url = reverse("admin:evidence_claim_changelist")
+    assert action not in reviewer_client.get(url).content.decode()
+    reviewer_client.post(url, {"action": action, "_selected_action": [claim.pk]})
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def test_reviewer_cannot_publish_through_a_changelist_list_edit_post(reviewer_client):
+    claim = make_claim(status=Status.IN_REVIEW)
+    url = reverse("admin:evidence_claim_changelist")
+    reviewer_client.post(
+        url,
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": claim.pk,
+            "form-0-status": Status.PUBLISHED,
+            "_save": "Save",
+        },
+    )
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def test_reviewer_cannot_change_a_published_claim(reviewer_client):
+    claim = make_claim(status=Status.PUBLISHED)
+    response = reviewer_client.post(change_url(claim), claim_post_data(claim, status=Status.DRAFT, verdict="supported"))
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert (claim.status, claim.verdict) == (Status.PUBLISHED, "insufficient")
+
+
+def test_the_publish_service_refuses_a_reviewer(reviewer):
+    from django.core.exceptions import PermissionDenied
+
+    from evidence.services import claim_publish
+
+    claim = make_claim(status=Status.IN_REVIEW)
+    with pytest.raises(PermissionDenied):
+        claim_publish(claim=claim, by=reviewer)
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def test_reviewer_cannot_publish_a_warning_either(reviewer_client):
+    warning = make_warning(status=Status.IN_REVIEW)
+    url = reverse("admin:evidence_warning_changelist")
+    reviewer_client.post(url, {"action": "publish_selected", "_selected_action": [warning.pk]})
+    warning.refresh_from_db()
+    assert warning.status == Status.IN_REVIEW
+
+
+def test_editor_publishes_with_the_action_and_the_change_is_recorded_in_history(editor_client, editor):
+    claim = make_claim(status=Status.IN_REVIEW)
+    url = reverse("admin:evidence_claim_changelist")
+    response = editor_client.post(url, {"action": "publish_selected", "_selected_action": [claim.pk]}, follow=True)
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert claim.status == Status.PUBLISHED and claim.published_at is not None
+    assert claim.history.first().history_user == editor
+
+
+def test_editor_cannot_publish_a_claim_without_a_summary(editor_client):
+    claim = make_claim(status=Status.IN_REVIEW, summary="")
+    response = editor_client.post(change_url(claim), claim_post_data(claim, status=Status.PUBLISHED))
+    assert "needs a reviewer" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def article_post_data(article, rows):
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "original_url": "",
+        "site": "",
+        "published_on": "",
+        "stated_author": "",
+        "stated_credentials": "",
+        "passages-TOTAL_FORMS": str(len(rows)),
+        "passages-INITIAL_FORMS": "0",
+    }
+    for i, row in enumerate(rows):
+        data.update({f"passages-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_reviewer_pastes_a_quote_and_the_admin_locates_it_in_the_article(reviewer_client):
+    article, claim = make_article(), make_claim()
+    quote = "Long-term use may lead to dependence."
+    row = {"quote": quote, "claim": claim.pk, "wording": "accurate", "wording_note": ""}
+    response = reviewer_client.post(change_url(article), article_post_data(article, [row]))
+    assert response.status_code == 302
+    passage = Passage.objects.get()
+    assert (passage.start, passage.end) == (article.text.index(quote), article.text.index(quote) + len(quote))
+    assert article.text[passage.start : passage.end] == quote
+    assert passage.prefix and passage.suffix
+
+
+@pytest.mark.parametrize(
+    "quote, message",
+    [
+        ("Kratom cures every illness.", "does not occur in the article text"),
+        ("kratom", "occurs"),
+    ],
+)
+def test_an_absent_or_ambiguous_quote_is_refused_with_a_message(reviewer_client, quote, message):
+    article, claim = make_article(), make_claim()
+    row = {"quote": quote, "claim": claim.pk, "wording": "accurate", "wording_note": ""}
+    response = reviewer_client.post(change_url(article), article_post_data(article, [row]))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Passage.objects.exists()
+
+
+def test_adding_an_article_in_the_admin_imports_the_pasted_text(editor_client):
+    from tests.factories import article_text
+
+    text = article_text(tag="pasted")
+    response = editor_client.post(
+        reverse("admin:evidence_sourcearticle_add"),
+        {"source_name": "pasted.txt", "original_url": "", "site": "Example", "text": text},
+    )
+    assert response.status_code == 302
+    from evidence.models import SourceArticle, text_hash
+
+    article = SourceArticle.objects.get(source_name="pasted.txt")
+    assert article.content_hash == text_hash(text) and article.title == "How Kratom Works"
+
+
+def test_warning_admin_lists_severity_and_status(editor_client):
+    make_warning(title="Liver injury", status=Status.PUBLISHED)
+    page = editor_client.get(reverse("admin:evidence_warning_changelist")).content.decode()
+    assert "Liver injury" in page and str(Warning.Severity.HIGH.label) in page
+
+
+def test_study_admin_search_finds_by_doi(editor_client):
+    wanted = make_study(doi="10.1000/findme")
+    other = make_study(doi="10.1000/other")
+    page = editor_client.get(reverse("admin:evidence_study_changelist") + "?q=10.1000/findme").content.decode()
+    assert f">{wanted.key}</a>" in page and f">{other.key}</a>" not in page

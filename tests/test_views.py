@@ -1,0 +1,188 @@
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from evidence.models import Status
+from tests.factories import (
+    article_text,
+    make_article,
+    make_claim,
+    make_evidence,
+    make_passage,
+    make_study,
+    make_substance,
+    make_warning,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def soup(response):
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def test_article_page_marks_each_linked_passage_by_the_documented_contract(client):
+    article = make_article()
+    claim = make_claim(verdict="contradicted", certainty="moderate")
+    quote = "Kratom is safe when used responsibly."
+    passage = make_passage(article=article, claim=claim, quote=quote, wording="overstated", wording_note="Too sure.")
+    page = soup(client.get(article.get_absolute_url()))
+    marks = page.select("mark")
+    assert len(marks) == 1
+    mark = marks[0]
+    assert mark["id"] == f"passage-{passage.pk}"
+    assert mark["data-claim"] == claim.slug
+    assert mark["data-verdict"] == "contradicted"
+    assert mark["data-certainty"] == "moderate"
+    assert mark.get_text() == quote
+    assert "Contradicted · moderate certainty · wording overstated" in mark["data-label"]
+    assert page.find("a", href=claim.get_absolute_url()) is not None
+
+
+def test_article_page_hides_passages_of_unpublished_claims(client):
+    article = make_article()
+    make_passage(article=article, claim=make_claim(status=Status.DRAFT), quote="Long-term use may lead to dependence.")
+    assert soup(client.get(article.get_absolute_url())).select("mark") == []
+
+
+def test_article_text_is_escaped_so_imported_markup_never_runs(client):
+    evil = '<script>alert("kratom")</script> <img src=x onerror=alert(1)>'
+    article = make_article(text=article_text(extra_paragraphs=[f"Imported markup {evil} stays text."]))
+    claim = make_claim()
+    make_passage(article=article, claim=claim, quote=f"Imported markup {evil} stays text.")
+    response = client.get(article.get_absolute_url())
+    body = response.content.decode()
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert soup(response).select_one("mark").get_text() == f"Imported markup {evil} stays text."
+
+
+def test_article_page_shows_the_structure_of_the_article(client):
+    article = make_article()
+    page = soup(client.get(article.get_absolute_url()))
+    headings = [h.get_text(strip=True) for h in page.select(".article-text h2")]
+    assert "How Kratom Works" in headings and "Dosage and Safety" in headings and "Conclusion" in headings
+    assert [li.get_text() for li in page.select(".contents li")] == ["How Kratom Works", "Dosage and Safety"]
+
+
+def test_draft_claims_are_not_found_and_withdrawn_claims_are_gone(client):
+    draft = make_claim(status=Status.DRAFT)
+    review = make_claim(status=Status.IN_REVIEW)
+    withdrawn = make_claim(status=Status.WITHDRAWN)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(review.get_absolute_url()).status_code == 404
+    gone = client.get(withdrawn.get_absolute_url())
+    assert gone.status_code == 410 and "withdrawn" in gone.content.decode()
+    listing = client.get("/claims/").content.decode()
+    assert draft.statement not in listing and withdrawn.statement not in listing
+
+
+def test_draft_warnings_are_not_found(client):
+    assert client.get(make_warning(status=Status.DRAFT).get_absolute_url()).status_code == 404
+
+
+def test_claim_page_shows_grade_summary_evidence_and_passages_linking_back(client):
+    article = make_article()
+    claim = make_claim(verdict="mixed", certainty="low", summary="Surveys *only*. <script>x</script>")
+    study = make_study(title="A survey of kratom users", design="cross-sectional-survey")
+    make_evidence(claim=claim, study=study, direction="supports", note="Self-reported relief.")
+    passage = make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+    response = client.get(claim.get_absolute_url())
+    page = soup(response)
+    assert "Mixed · low certainty" in page.select_one(".verdict-line").get_text()
+    assert page.select_one(".summary em").get_text() == "only"
+    assert "<script>x</script>" not in response.content.decode()
+    row = page.select_one("table.evidence tbody tr").get_text(" ", strip=True)
+    assert "A survey of kratom users" in row and "Cross-sectional survey" in row and "Supports" in row
+    assert page.find("a", href=f"{article.get_absolute_url()}#passage-{passage.pk}") is not None
+
+
+def test_omitted_warnings_list_what_an_article_never_mentions(client):
+    article = make_article()
+    dose = make_claim(statement="Take 1-3 grams up to three times daily.")
+    dependence = make_claim(statement="Long-term kratom use can lead to dependence.")
+    make_passage(article=article, claim=dose, quote="Take 1-3 grams up to three times daily.")
+    liver = make_warning(title="Liver injury", claims=[dose])
+    mentioned = make_warning(title="Dependence and withdrawal", claims=[dose], mentioned_by=[dependence])
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Liver injury" in page and "Dependence and withdrawal" in page
+    make_passage(article=article, claim=dependence, quote="Long-term use may lead to dependence.")
+    omitted = soup(client.get(article.get_absolute_url())).select_one(".omitted").get_text()
+    assert liver.title in omitted and mentioned.title not in omitted
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/claims/?verdict=probably",
+        "/claims/?page=abc",
+        "/claims/?page=0",
+        "/claims/?page=-1",
+        "/claims/?page=99999",
+        "/claims/?q=" + "%F0%9F%8C%BF" * 300,
+        "/claims/?substance=%00",
+        "/studies/?design=%E2%80%AE",
+        "/warnings/?severity=1%27%20OR%201=1",
+    ],
+)
+def test_malformed_query_strings_never_cause_a_server_error(client, url):
+    make_claim()
+    assert client.get(url).status_code < 500
+
+
+class Library:
+    """One article, claim, study, substance and warning whose related rows grow."""
+
+    SIZE = 20
+
+    def __init__(self):
+        lines = [f"Sentence number {i} about kratom." for i in range(self.SIZE)]
+        self.article = make_article(text=article_text(extra_paragraphs=lines))
+        self.claim = make_claim()
+        self.study = make_study()
+        self.substance = make_substance()
+        self.warning = make_warning(substances=[self.substance], studies=[self.study])
+        self.count = 0
+
+    def grow(self, n):
+        for i in range(self.count, self.count + n):
+            claim = make_claim()
+            claim.substances.add(self.substance)
+            make_evidence(claim=claim, study=self.study)
+            make_evidence(claim=self.claim)
+            make_passage(article=self.article, claim=claim, quote=f"Sentence number {i} about kratom.")
+            make_passage(article=make_article(), claim=self.claim, quote="Long-term use may lead to dependence.")
+            self.warning.claims.add(claim)
+            make_warning(claims=[claim], substances=[self.substance], studies=[self.study])
+        self.count += n
+
+    def urls(self):
+        return [
+            "/",
+            "/articles/",
+            "/claims/",
+            "/studies/",
+            "/substances/",
+            "/warnings/",
+            self.article.get_absolute_url(),
+            self.claim.get_absolute_url(),
+            self.study.get_absolute_url(),
+            self.substance.get_absolute_url(),
+            self.warning.get_absolute_url(),
+        ]
+
+
+def page_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_public_page_query_counts_do_not_grow_with_rows(client):
+    library = Library()
+    library.grow(2)
+    small = {url: page_queries(client, url) for url in library.urls()}
+    library.grow(18)
+    large = {url: page_queries(client, url) for url in library.urls()}
+    assert large == small
