@@ -1,0 +1,41 @@
+"""Load the reviewed seed library (substances, studies, claims, passages, warnings).
+
+The curation lives in ``evidence/seed_library/`` as YAML files a reviewer can diff. This command
+validates all of it before writing anything, loads it in one transaction, and publishes what it
+loads. Running it twice changes nothing. ``make run`` uses it.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from evidence.seeding import SEED_DIR, SeedError, seed_library_load
+
+
+class Command(BaseCommand):
+    help = "Validate and load the reviewed seed library from evidence/seed_library/."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--path", default=str(SEED_DIR), help="Folder holding the seed library files.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
+
+    def handle(self, *args, path, dry_run=False, verbosity=1, **options):
+        try:
+            report = seed_library_load(directory=Path(path), dry_run=dry_run)
+        except SeedError as error:
+            for problem in error.problems:
+                self.stderr.write(self.style.ERROR(problem))
+            raise CommandError(f"The seed library has {len(error.problems)} problem(s); nothing was loaded.") from error
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS("The seed library is valid (dry run: nothing was written)."))
+            return
+        if verbosity:
+            kinds = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
+            for kind in kinds:
+                self.stdout.write(
+                    f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated, "
+                    f"{report.unchanged[kind]} unchanged"
+                )
+            for extra in report.extra_passages:
+                self.stdout.write(self.style.WARNING(f"Kept a passage that the seed files do not list: {extra}"))
+            self.stdout.write(self.style.SUCCESS("Seed library loaded."))
