@@ -1,0 +1,206 @@
+import shutil
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from evidence.models import (
+    Claim,
+    Evidence,
+    Passage,
+    SourceArticle,
+    Status,
+    Study,
+    Substance,
+    UnfoundReference,
+    Verdict,
+    Warning,
+)
+from evidence.seeding import SEED_DIR
+from evidence.text import parse_article
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Substance, Study, Claim, Evidence, SourceArticle, Passage, Warning, UnfoundReference]
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture
+def loaded(db):
+    call_command("load_seed_library", verbosity=0)
+
+
+@pytest.fixture
+def seed_copy(tmp_path):
+    target = tmp_path / "seed_library"
+    shutil.copytree(SEED_DIR, target)
+    return target
+
+
+def edit_yaml(path, change):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def first_passage_file(seed_copy):
+    return sorted((seed_copy / "passages").glob("*.yaml"))[0]
+
+
+def break_quote(seed_copy):
+    path = first_passage_file(seed_copy)
+    edit_yaml(path, lambda data: data["passages"][0].update(quote="Kratom cures every known illness."))
+    return f"passages/{path.name}", "does not occur in the article text"
+
+
+def break_study(seed_copy):
+    path = seed_copy / "claims.yaml"
+
+    def change(claims):
+        claim = next(c for c in claims if c.get("evidence"))
+        claim["evidence"][0]["study"] = "nobody-2099-imaginary-trial"
+
+    edit_yaml(path, change)
+    return "claims.yaml", "unknown study 'nobody-2099-imaginary-trial'"
+
+
+def break_verdict(seed_copy):
+    path = seed_copy / "claims.yaml"
+    edit_yaml(path, lambda claims: claims[0].pop("verdict"))
+    return "claims.yaml", "verdict None is not one of"
+
+
+def break_warning_study(seed_copy):
+    path = seed_copy / "warnings.yaml"
+    edit_yaml(path, lambda warnings: warnings[0]["studies"].append("made-up-key"))
+    return "warnings.yaml", "unknown study 'made-up-key'"
+
+
+@pytest.mark.parametrize("breakage", [break_quote, break_study, break_verdict, break_warning_study])
+def test_an_invalid_seed_library_is_refused_naming_the_file_and_nothing_is_loaded(seed_copy, capsys, breakage):
+    file, message = breakage(seed_copy)
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        call_command("load_seed_library", path=str(seed_copy), verbosity=0)
+    err = capsys.readouterr().err
+    assert any(file in line and message in line for line in err.splitlines()), err
+    assert set(counts().values()) == {0}
+
+
+def test_dry_run_validates_without_writing():
+    call_command("load_seed_library", dry_run=True, verbosity=0)
+    assert set(counts().values()) == {0}
+
+
+def test_loading_twice_changes_nothing(loaded):
+    before = counts()
+    history = Claim.history.count() + Passage.history.count() + Warning.history.count()
+    call_command("load_seed_library", verbosity=0)
+    assert counts() == before
+    assert Claim.history.count() + Passage.history.count() + Warning.history.count() == history
+
+
+def test_the_seed_library_loads_the_five_articles_and_every_verified_study(loaded):
+    assert SourceArticle.objects.count() == 5
+    assert Study.objects.count() == 45
+    assert 30 <= Claim.objects.count() <= 60
+
+
+def test_everything_loaded_is_published(loaded):
+    assert not Claim.objects.exclude(status=Status.PUBLISHED).exists()
+    assert not Warning.objects.exclude(status=Status.PUBLISHED).exists()
+
+
+def test_every_claim_making_part_of_each_article_has_passages(loaded):
+    for article in SourceArticle.objects.all():
+        structure = parse_article(article.text)
+        starts = list(article.passages.values_list("start", flat=True))
+
+        def has_passage(block):
+            return any(block.start <= s < block.end for s in starts)
+
+        assert has_passage(structure.summary), article.source_name
+        for section in structure.sections:
+            assert any(has_passage(p) for p in section["paragraphs"]), (article.source_name, section["heading"])
+        assert has_passage(structure.conclusion), article.source_name
+        for passage in article.passages.all():
+            assert article.text[passage.start : passage.end] == passage.quote
+
+
+def test_contents_lines_and_headings_are_not_claims(loaded):
+    for article in SourceArticle.objects.all():
+        structure = parse_article(article.text)
+        announcing = list(structure.contents) + [s["heading"] for s in structure.sections]
+        for passage in article.passages.all():
+            assert not any(b.start <= passage.start < b.end for b in announcing), passage.quote
+
+
+def test_every_published_claim_has_a_summary_and_evidence_or_an_explicit_verdict(loaded):
+    for claim in Claim.objects.published():
+        assert claim.summary.strip(), claim.slug
+        if not claim.evidence.exists():
+            assert claim.verdict in {Verdict.INSUFFICIENT, Verdict.UNVERIFIABLE}, claim.slug
+
+
+def test_no_study_lacks_a_doi_pmid_or_url(loaded):
+    for study in Study.objects.all():
+        assert study.doi or study.pmid or study.url, study.key
+        assert study.is_verified and study.verified_on
+
+
+def test_studies_with_inferred_authors_show_no_author_names(loaded, client):
+    study = Study.objects.get(key="singh-2018-pain-sleep-cessation")
+    assert not study.authors_confirmed and study.authors == ""
+    page = client.get(study.get_absolute_url()).content.decode()
+    assert "Not confirmed" in page
+
+
+def test_cited_sources_that_cannot_be_found_make_their_claims_unverifiable(loaded, client):
+    references = UnfoundReference.objects.select_related("claim", "article")
+    citations = {ref.citation for ref in references}
+    assert any("Pharmacognosy Research" in c for c in citations)
+    assert any("Journal of Ethnopharmacology" in c for c in citations)
+    for ref in references:
+        assert ref.claim.verdict == Verdict.UNVERIFIABLE
+        page = client.get(ref.article.get_absolute_url()).content.decode()
+        assert ref.citation in page
+
+
+def test_the_hair_loss_and_fibromyalgia_claims_are_not_graded_as_supported(loaded):
+    for claim in Claim.objects.filter(statement__iregex=r"hair|fibromyalgia"):
+        assert claim.verdict in {Verdict.INSUFFICIENT, Verdict.UNVERIFIABLE, Verdict.CONTRADICTED}, claim.slug
+
+
+def test_required_warnings_exist_with_studies_and_claims(loaded):
+    titles = " ".join(Warning.objects.values_list("title", flat=True)).lower()
+    for topic in [
+        "dependence",
+        "liver",
+        "seizure",
+        "interaction",
+        "contaminat",
+        "death",
+        "7-hydroxymitragynine",
+        "regulat",
+    ]:
+        assert topic in titles, topic
+    for warning in Warning.objects.all():
+        assert warning.studies.exists() and warning.claims.exists(), warning.slug
+
+
+def test_article_that_gives_doses_without_mentioning_dependence_shows_it_left_out(loaded, client):
+    muscle = SourceArticle.objects.get(source_name="000_cfb65b5ab12287d4.txt")
+    omitted = {w.slug for w in Warning.objects.omitted_by(muscle)}
+    assert {"dependence-and-withdrawal", "liver-injury"} <= omitted
+    page = client.get(muscle.get_absolute_url()).content.decode()
+    assert "What this article leaves out" in page
+
+    pain = SourceArticle.objects.get(source_name="002_2038480a45c36397.txt")
+    assert "dependence-and-withdrawal" not in {w.slug for w in Warning.objects.omitted_by(pain)}
+
+
+def test_synonyms_readers_use_are_recorded(loaded):
+    synonyms = {s for substance in Substance.objects.all() for s in substance.synonyms}
+    assert {"7-OH", "MG", "ketum", "biak"} <= synonyms
