@@ -5,6 +5,7 @@ file and the item it concerns, and nothing is loaded. The write happens in one t
 saves a row only when it differs from what is stored, so loading twice changes nothing.
 """
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,7 +221,7 @@ def read_library(directory=SEED_DIR):
             )
             placed.append({**item, "start": start, "end": end, "where": where})
         placed.sort(key=lambda p: p["start"])
-        for before, after in zip(placed, placed[1:], strict=False):
+        for before, after in itertools.pairwise(placed):
             check.require(before["end"] <= after["start"], after["where"], f"overlaps {before['where']}")
         passages[name] = placed
 

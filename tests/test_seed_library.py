@@ -118,7 +118,7 @@ def test_every_claim_making_part_of_each_article_has_passages(loaded):
         structure = parse_article(article.text)
         starts = list(article.passages.values_list("start", flat=True))
 
-        def has_passage(block):
+        def has_passage(block, starts=starts):
             return any(block.start <= s < block.end for s in starts)
 
         assert has_passage(structure.summary), article.source_name

@@ -79,7 +79,9 @@ TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)[^>]*>")
 def text_and_spans(draw):
     text = draw(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=200))
     cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=10, unique=True)))
-    spans = [(a, b, {"id": f"passage-{i}"}) for i, (a, b) in enumerate(zip(cuts[::2], cuts[1::2])) if a < b]
+    spans = [
+        (a, b, {"id": f"passage-{i}"}) for i, (a, b) in enumerate(zip(cuts[::2], cuts[1::2], strict=False)) if a < b
+    ]
     return text, spans
 
 
