@@ -1,32 +1,83 @@
-"""FilterSets shared by the HTML lists (and, later, the API)."""
+"""FilterSets shared by the HTML lists (and, later, the API).
+
+Each FilterSet declares its facets: filters whose choices are shown with the number of
+results each would give, counted with every other active filter applied.
+"""
 
 import django_filters
+from django.db.models import Count
 
-from evidence.models import (
-    Certainty,
-    Claim,
-    SourceArticle,
-    Study,
-    Substance,
-    Verdict,
-    Warning,
-)
+from evidence.models import Certainty, Claim, Severity, SourceArticle, Study, Substance, Verdict, Warning
+
+MAX_TEXT = 200
 
 
-class ClaimFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="statement", lookup_expr="icontains", label="Statement contains")
+class FacetedFilterSet(django_filters.FilterSet):
+    facets = ()  # names of ChoiceFilter / ModelChoiceFilter filters to count
+
+    def facet_counts(self, base_queryset):
+        """{facet name: {value: count}} with each facet's own selection left out."""
+        counts = {}
+        for name in self.facets:
+            data = self.data.copy()
+            data.pop(name, None)
+            other = type(self)(data, queryset=base_queryset)
+            queryset = other.qs if other.is_valid() else base_queryset.none()
+            field = self.filters[name].field_name
+            key = getattr(self.filters[name], "extra", {}).get("to_field_name") or "pk"
+            lookup = f"{field}__{key}" if key != "pk" and field != "pk" else field
+            rows = queryset.order_by().values(lookup).annotate(n=Count("pk", distinct=True)).values_list(lookup, "n")
+            counts[name] = {value: n for value, n in rows if value is not None}
+        return counts
+
+    def label_choices_with_counts(self, counts):
+        """Show each facet value's count in its option label ("Contradicted (5)")."""
+        for name, by_value in counts.items():
+            field = self.form.fields[name]
+            labelled = []
+            for value, label in field.choices:
+                if value in ("", None):
+                    labelled.append((value, label))
+                    continue
+                key = getattr(value, "instance", None)
+                key = getattr(key, self.filters[name].extra.get("to_field_name", "pk"), value) if key else value
+                labelled.append((value, f"{label} ({by_value.get(key, 0)})"))
+            field.widget.choices = labelled  # labels only: validation still uses the field's own choices
+
+
+class ClaimFilter(FacetedFilterSet):
+    facets = ("verdict", "certainty", "topic", "substance", "article")
+
+    q = django_filters.CharFilter(
+        field_name="statement", lookup_expr="icontains", label="Statement contains", max_length=MAX_TEXT
+    )
     verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
     certainty = django_filters.ChoiceFilter(choices=Certainty.choices)
     topic = django_filters.ChoiceFilter(choices=Claim.Topic.choices)
     substance = django_filters.ModelChoiceFilter(
-        field_name="substances", to_field_name="slug", queryset=Substance.objects.all()
+        field_name="substances", to_field_name="slug", queryset=Substance.objects.order_by("name")
     )
     article = django_filters.ModelChoiceFilter(
         field_name="passages__article",
         to_field_name="slug",
-        queryset=SourceArticle.objects.all(),
+        queryset=SourceArticle.objects.order_by("title"),
         label="Appears in article",
         distinct=True,
+    )
+    o = django_filters.OrderingFilter(
+        fields=(
+            ("statement", "statement"),
+            ("verdict", "verdict"),
+            ("certainty", "certainty"),
+            ("updated_at", "updated"),
+        ),
+        field_labels={
+            "statement": "Statement",
+            "verdict": "Verdict",
+            "certainty": "Certainty",
+            "updated_at": "Recently updated",
+        },
+        label="Sort by",
     )
 
     class Meta:
@@ -34,28 +85,60 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["q", "verdict", "certainty", "topic", "substance", "article"]
 
 
-class StudyFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title contains")
+class StudyFilter(FacetedFilterSet):
+    facets = ("design", "population")
+
+    q = django_filters.CharFilter(
+        field_name="title", lookup_expr="icontains", label="Title contains", max_length=MAX_TEXT
+    )
     design = django_filters.ChoiceFilter(choices=Study.Design.choices)
     population = django_filters.ChoiceFilter(choices=Study.Population.choices)
+    year = django_filters.RangeFilter(
+        label="Year (from – to)",
+        widget=django_filters.widgets.RangeWidget(attrs={"inputmode": "numeric", "size": 5}),
+    )
+    has_identifier = django_filters.ChoiceFilter(
+        label="Identifier",
+        choices=[("doi", "Has a DOI"), ("pmid", "Has a PMID"), ("none", "URL only")],
+        method="filter_identifier",
+    )
+    o = django_filters.OrderingFilter(
+        fields=(("year", "year"), ("title", "title")), field_labels={"year": "Year", "title": "Title"}, label="Sort by"
+    )
 
     class Meta:
         model = Study
-        fields = ["q", "design", "population"]
+        fields = ["q", "design", "population", "year", "has_identifier"]
+
+    def filter_identifier(self, queryset, name, value):
+        if value == "doi":
+            return queryset.exclude(doi="")
+        if value == "pmid":
+            return queryset.exclude(pmid="")
+        return queryset.filter(doi="", pmid="")
 
 
-class ArticleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title contains")
+class ArticleFilter(FacetedFilterSet):
+    q = django_filters.CharFilter(
+        field_name="title", lookup_expr="icontains", label="Title contains", max_length=MAX_TEXT
+    )
+    o = django_filters.OrderingFilter(
+        fields=(("title", "title"), ("imported_at", "imported")),
+        field_labels={"title": "Title", "imported_at": "Date imported"},
+        label="Sort by",
+    )
 
     class Meta:
         model = SourceArticle
         fields = ["q"]
 
 
-class WarningFilter(django_filters.FilterSet):
-    severity = django_filters.ChoiceFilter(choices=Warning.Severity.choices)
+class WarningFilter(FacetedFilterSet):
+    facets = ("severity", "substance")
+
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
     substance = django_filters.ModelChoiceFilter(
-        field_name="substances", to_field_name="slug", queryset=Substance.objects.all()
+        field_name="substances", to_field_name="slug", queryset=Substance.objects.order_by("name")
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
@@ -21,6 +22,38 @@ from evidence.models import (
 from evidence.text import render_structure
 
 PAGE_SIZE = 25
+
+
+class FacetedFilterView(FilterView):
+    """A filtered, paginated list whose facets show counts and whose bad page numbers get a message."""
+
+    paginate_by = PAGE_SIZE
+    page_notice = ""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        raw = self.request.GET.get(self.page_kwarg) or 1
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            number, self.page_notice = 1, _("“%(page)s” is not a page number; showing the first page.")
+        else:
+            if number < 1:
+                number, self.page_notice = 1, _("Pages start at 1; showing the first page.")
+            elif number > paginator.num_pages:
+                self.page_notice = _("There are only %(total)s page(s); showing the last one.")
+                number = paginator.num_pages
+        self.page_notice = self.page_notice % {"page": str(raw)[:20], "total": paginator.num_pages}
+        page = paginator.page(number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = context["filter"]
+        if filterset.facets:
+            filterset.label_choices_with_counts(filterset.facet_counts(filterset.queryset))
+        context["page_notice"] = self.page_notice
+        return context
 
 
 class Gone(Exception):
@@ -60,10 +93,9 @@ def home(request):
     return render(request, "evidence/home.html", context)
 
 
-class ArticleListView(FilterView):
+class ArticleListView(FacetedFilterView):
     model = SourceArticle
     filterset_class = ArticleFilter
-    paginate_by = PAGE_SIZE
     template_name = "evidence/sourcearticle_list.html"
 
     def get_queryset(self):
@@ -101,10 +133,9 @@ def scorecard(passages):
     return {"wordings": wordings, "rows": rows, "total": len(passages)}
 
 
-class ClaimListView(FilterView):
+class ClaimListView(FacetedFilterView):
     model = Claim
     filterset_class = ClaimFilter
-    paginate_by = PAGE_SIZE
     template_name = "evidence/claim_list.html"
 
     def get_queryset(self):
@@ -119,10 +150,9 @@ class ClaimDetailView(PublishedDetailView):
         return Claim.objects.for_detail()
 
 
-class StudyListView(FilterView):
+class StudyListView(FacetedFilterView):
     model = Study
     filterset_class = StudyFilter
-    paginate_by = PAGE_SIZE
     template_name = "evidence/study_list.html"
 
     def get_queryset(self):
@@ -155,10 +185,9 @@ class SubstanceDetailView(DetailView):
         return Substance.objects.for_detail()
 
 
-class WarningListView(FilterView):
+class WarningListView(FacetedFilterView):
     model = Warning
     filterset_class = WarningFilter
-    paginate_by = PAGE_SIZE
     template_name = "evidence/warning_list.html"
 
     def get_queryset(self):

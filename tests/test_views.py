@@ -3,7 +3,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from evidence.models import Status
+from evidence.models import Claim, Status
 from tests.factories import (
     article_text,
     make_article,
@@ -186,3 +186,54 @@ def test_public_page_query_counts_do_not_grow_with_rows(client):
     library.grow(18)
     large = {url: page_queries(client, url) for url in library.urls()}
     assert large == small
+
+
+def test_claim_facets_show_counts_computed_with_the_other_filters(client):
+    substance = make_substance(slug="mitragynine", name="Mitragynine")
+    for verdict in ["contradicted", "contradicted", "supported"]:
+        claim = make_claim(verdict=verdict)
+        claim.substances.add(substance)
+    make_claim(verdict="contradicted")
+    page = soup(client.get("/claims/?substance=mitragynine&verdict=supported"))
+    verdicts = {o["value"]: o.get_text() for o in page.select("#id_verdict option") if o["value"]}
+    assert verdicts["contradicted"] == "Contradicted (2)"
+    assert verdicts["supported"] == "Supported (1)"
+    assert [a.get_text() for a in page.select(".claim-row a")] == [
+        c.statement for c in Claim.objects.filter(verdict="supported")
+    ]
+
+
+def test_pagination_links_keep_the_filters(client):
+    for _ in range(30):
+        make_claim(verdict="mixed")
+    page = soup(client.get("/claims/?verdict=mixed&o=statement"))
+    next_link = page.select_one('.pagination a[rel="next"]')["href"]
+    assert "verdict=mixed" in next_link and "o=statement" in next_link and "page=2" in next_link
+
+
+@pytest.mark.parametrize(
+    "query, notice",
+    [("page=abc", "not a page number"), ("page=0", "Pages start at 1"), ("page=99999", "only 1 page")],
+)
+def test_a_bad_page_number_shows_a_page_with_a_message(client, query, notice):
+    make_claim()
+    response = client.get(f"/claims/?{query}")
+    assert response.status_code == 200
+    assert notice in soup(response).select_one(".notice").get_text()
+
+
+def test_an_unknown_filter_value_gives_an_empty_list_and_a_message(client):
+    make_claim()
+    page = soup(client.get("/claims/?verdict=probably"))
+    assert page.select(".claim-row") == []
+    assert "not understood" in page.select_one(".notice").get_text()
+
+
+def test_studies_filter_by_year_range_and_identifier(client):
+    old = make_study(year=2009, pmid="111")
+    new = make_study(year=2020, doi="10.1000/x")
+    page = soup(client.get("/studies/?year_min=2015&year_max=2024")).get_text()
+    assert new.title in page and old.title not in page
+    page = soup(client.get("/studies/?has_identifier=pmid")).get_text()
+    assert old.title in page and new.title not in page
+    assert client.get("/studies/?year_min=abc").status_code == 200
