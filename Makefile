@@ -6,12 +6,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint browser-deps seed clean
+.PHONY: run test lint seed screenshots clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Front-end test tools (axe-core) come from the npm registry when npm is available.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: $(VENV)/.installed
@@ -23,12 +28,15 @@ seed: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_seed_library
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(if $(shell command -v npm),node_modules/.installed)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: $(VENV)/.installed node_modules/.installed
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-results

@@ -26,3 +26,8 @@ def reviewer_client(client, reviewer):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last: their live server flushes the database, migration data included."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

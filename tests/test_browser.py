@@ -1,0 +1,232 @@
+"""Readers' journeys in a real browser: Debian's Chromium driven by Playwright.
+
+Skipped only when Chromium is not installed; CI sets KRATOMREF_REQUIRE_BROWSER=1 so a missing
+browser fails the run instead. Screenshots go to SCREENSHOT_DIR (default test-results/screenshots);
+`make screenshots` refreshes the ones committed in docs/screenshots.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from evidence.models import Claim, Passage, SourceArticle
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-results" / "screenshots"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def missing(what):
+    if os.environ.get("KRATOMREF_REQUIRE_BROWSER"):
+        pytest.fail(f"{what} is required for the browser tests but is missing.")
+    pytest.skip(f"{what} is not installed; install Debian's chromium package to run the browser tests.")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        missing("Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def library(transactional_db):
+    call_command("load_seed_library", verbosity=0)
+
+
+def new_page(browser, width=1280, height=900, **options):
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser)
+    yield page
+    assert page.js_errors == [], page.js_errors
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    page = new_page(browser, width=375, height=740, is_mobile=True, has_touch=True, device_scale_factor=2)
+    yield page
+    page.context.close()
+
+
+def screenshot(page, name):
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=False)
+
+
+def seed_article():
+    return SourceArticle.objects.get(source_name="000_cfb65b5ab12287d4.txt")
+
+
+def test_reader_reveals_a_verdict_with_the_mouse_and_follows_it_to_the_claim_and_back(live_server, library, page):
+    article = seed_article()
+    passage = Passage.objects.filter(article=article).select_related("claim").order_by("start").first()
+    page.goto(live_server.url + article.get_absolute_url())
+    mark = page.locator(f"#passage-{passage.pk}")
+    mark.hover()
+    tooltip = page.evaluate(
+        "id => getComputedStyle(document.getElementById(id), '::before').content", f"passage-{passage.pk}"
+    )
+    assert passage.claim.get_verdict_display() in tooltip
+    screenshot(page, "article-desktop")
+    mark.click()
+    card = page.get_by_role("dialog", name="Claim details")
+    assert card.is_visible()
+    assert passage.claim.statement in card.inner_text()
+    card.get_by_role("link").click()
+    page.wait_for_url(re.compile(re.escape(passage.claim.get_absolute_url()) + "$"))
+    assert page.locator("h1").inner_text() == passage.claim.statement
+    screenshot(page, "claim-desktop")
+    page.locator(f'a[href="{article.get_absolute_url()}#passage-{passage.pk}"]').first.click()
+    page.wait_for_url(re.compile(f"#passage-{passage.pk}$"))
+    assert page.evaluate("location.hash") == f"#passage-{passage.pk}"
+    assert page.locator(f"#passage-{passage.pk}").is_visible()
+
+
+def test_keyboard_user_reveals_a_verdict_and_opens_the_claim(live_server, library, page):
+    article = seed_article()
+    page.goto(live_server.url + article.get_absolute_url())
+    first = page.locator("mark.passage").first
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "MARK":
+            break
+    assert page.evaluate("document.activeElement.id") == first.get_attribute("id")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    slug = first.get_attribute("data-claim")
+    page.keyboard.press("Enter")
+    card = page.get_by_role("dialog", name="Claim details")
+    assert card.is_visible()
+    assert page.evaluate("document.activeElement.tagName") == "A"
+    page.keyboard.press("Escape")
+    assert not card.is_visible()
+    assert page.evaluate("document.activeElement.id") == first.get_attribute("id")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(f"/claims/{slug}/$"))
+
+
+def test_reader_filters_the_claim_list_and_the_shared_url_shows_the_same_view(live_server, library, page, browser):
+    page.goto(live_server.url + "/claims/")
+    page.get_by_label("Verdict").select_option("contradicted")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"verdict=contradicted"))
+    shown = page.locator(".claim-row a").all_inner_texts()
+    expected = set(Claim.objects.published().filter(verdict="contradicted").values_list("statement", flat=True))
+    assert set(shown) == expected and shown
+    shared = page.url
+    screenshot(page, "claims-desktop")
+    other = new_page(browser)
+    other.goto(shared)
+    assert other.locator(".claim-row a").all_inner_texts() == shown
+    assert other.get_by_label("Verdict").input_value() == "contradicted"
+    other.context.close()
+
+
+def test_phone_reader_taps_a_highlight_and_the_page_fits_the_screen(live_server, library, phone):
+    article = seed_article()
+    phone.goto(live_server.url + article.get_absolute_url())
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "article-phone")
+    mark = phone.locator("mark.passage").nth(2)
+    mark.scroll_into_view_if_needed()
+    mark.tap()
+    card = phone.get_by_role("dialog", name="Claim details")
+    assert card.is_visible()
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    phone.goto(live_server.url + "/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "home-phone")
+    claim = Claim.objects.published().first()
+    phone.goto(live_server.url + claim.get_absolute_url())
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "claim-phone")
+
+
+def public_pages():
+    claim = Claim.objects.published().filter(evidence__isnull=False).first()
+    from evidence.models import Study, Substance, Warning
+
+    return {
+        "home": "/",
+        "article-list": "/articles/",
+        "article": seed_article().get_absolute_url(),
+        "claim-list": "/claims/",
+        "claim": claim.get_absolute_url(),
+        "study-list": "/studies/",
+        "study": Study.objects.first().get_absolute_url(),
+        "substance-list": "/substances/",
+        "substance": Substance.objects.get(slug="kratom").get_absolute_url(),
+        "warning-list": "/warnings/",
+        "warning": Warning.objects.first().get_absolute_url(),
+        "not-found": "/claims/no-such-claim/",
+    }
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_public_page_type_has_no_serious_accessibility_violations(live_server, library, browser, scheme):
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `npm ci` (make test does this).")
+    page = new_page(browser, bypass_csp=True, color_scheme=scheme)
+    failures = {}
+    for name, url in public_pages().items():
+        page.goto(live_server.url + url)
+        if scheme == "light" and name in {"home", "claim-list"}:
+            screenshot(page, f"{name}-desktop")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        serious = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['target']})"
+            for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        if serious:
+            failures[name] = serious
+    page.context.close()
+    assert failures == {}
+
+
+def test_pages_carry_title_description_canonical_and_open_graph_tags(live_server, library, page):
+    for name, url in public_pages().items():
+        page.goto(live_server.url + url)
+        if name == "not-found":
+            page.js_errors.clear()  # the browser reports the deliberate 404 in the console
+        assert page.title().endswith("· KratomRef")
+        assert page.locator('meta[name="description"]').get_attribute("content")
+        assert page.locator('link[rel="canonical"]').get_attribute("href").startswith("http")
+        assert page.locator('meta[property="og:title"]').get_attribute("content")
