@@ -237,3 +237,24 @@ def test_studies_filter_by_year_range_and_identifier(client):
     page = soup(client.get("/studies/?has_identifier=pmid")).get_text()
     assert old.title in page and new.title not in page
     assert client.get("/studies/?year_min=abc").status_code == 200
+
+
+def test_public_pages_send_a_strict_csp_and_contain_no_inline_scripts_or_styles(client):
+    library = Library()
+    library.grow(2)
+    for url in library.urls():
+        response = client.get(url)
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
+        page = soup(response)
+        assert all(script.get("src") for script in page.find_all("script")), url
+        assert page.find("style") is None, url
+        assert page.find(attrs={"style": True}) is None, url
+        assert not any(attr.startswith("on") for tag in page.find_all(True) for attr in tag.attrs), url
+
+
+def test_the_not_found_page_helps_the_reader_on(client):
+    response = client.get("/claims/not-a-real-claim/")
+    assert response.status_code == 404
+    links = [a["href"] for a in soup(response).select("main a")]
+    assert "/claims/" in links and "/" in links
