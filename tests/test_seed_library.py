@@ -155,6 +155,7 @@ def test_studies_with_inferred_authors_show_no_author_names(loaded, client):
     assert not study.authors_confirmed and study.authors == ""
     page = client.get(study.get_absolute_url()).content.decode()
     assert "Not confirmed" in page
+    assert "Singh" not in page  # the curators' provenance notes name the inferred author; they stay internal
 
 
 def test_cited_sources_that_cannot_be_found_make_their_claims_unverifiable(loaded, client):
