@@ -93,9 +93,11 @@ class StudyFilter(FacetedFilterSet):
     )
     design = django_filters.ChoiceFilter(choices=Study.Design.choices)
     population = django_filters.ChoiceFilter(choices=Study.Population.choices)
-    year = django_filters.RangeFilter(
-        label="Year (from – to)",
-        widget=django_filters.widgets.RangeWidget(attrs={"inputmode": "numeric", "size": 5}),
+    year_min = django_filters.NumberFilter(
+        field_name="year", lookup_expr="gte", label="From year", min_value=1900, max_value=2100
+    )
+    year_max = django_filters.NumberFilter(
+        field_name="year", lookup_expr="lte", label="To year", min_value=1900, max_value=2100
     )
     has_identifier = django_filters.ChoiceFilter(
         label="Identifier",
@@ -108,7 +110,7 @@ class StudyFilter(FacetedFilterSet):
 
     class Meta:
         model = Study
-        fields = ["q", "design", "population", "year", "has_identifier"]
+        fields = ["q", "design", "population", "year_min", "year_max", "has_identifier"]
 
     def filter_identifier(self, queryset, name, value):
         if value == "doi":
