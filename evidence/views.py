@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from evidence.charts import library_counts
 from evidence.filters import ArticleFilter, ClaimFilter, StudyFilter, WarningFilter
 from evidence.models import (
     Claim,
@@ -82,8 +83,14 @@ class PublishedDetailView(DetailView):
 
 
 def home(request):
-    verdict_counts = dict(Claim.objects.published().values_list("verdict").annotate(n=Count("pk")).order_by())
+    grade_counts = library_counts(
+        Claim.objects.published().values_list("verdict", "certainty").annotate(n=Count("pk")).order_by()
+    )
+    verdict_counts = {}
+    for (verdict, _certainty), n in grade_counts.items():
+        verdict_counts[verdict] = verdict_counts.get(verdict, 0) + n
     context = {
+        "grade_counts": grade_counts,
         "articles": SourceArticle.objects.published().for_list(),
         "verdicts": [(value, label, verdict_counts.get(value, 0)) for value, label in Verdict.choices],
         "claim_count": sum(verdict_counts.values()),
@@ -200,3 +207,4 @@ class WarningDetailView(PublishedDetailView):
 
     def get_queryset(self):
         return Warning.objects.for_detail()
+

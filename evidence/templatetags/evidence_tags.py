@@ -1,9 +1,14 @@
-"""Template helpers: safe Markdown and verdict labels."""
+"""Template helpers: safe Markdown, verdict labels and the evidence charts."""
 
 import nh3
 from django import template
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
+
+from evidence import charts
+from evidence.models import Certainty, Direction, Verdict
+from evidence.profile import evidence_profile as profile_rows
+from evidence.profile import grade_flags
 
 register = template.Library()
 
@@ -57,3 +62,48 @@ def verdict_icon(verdict):
 @register.inclusion_tag("includes/_grade.html")
 def grade(claim):
     return {"claim": claim}
+
+
+# Charts (evidence/charts.py). Each tag works on rows the view already fetched: no queries.
+
+
+@register.inclusion_tag("includes/_evidence_profile.html")
+def evidence_profile(claim):
+    """The claim's studies by design and direction, as a chart and a table, with grade flags."""
+    evidence = claim.evidence.all()  # prefetched with its study by Claim.objects.for_detail()
+    rows = profile_rows(evidence)
+    return {
+        "claim": claim,
+        "rows": rows,
+        "chart": charts.profile_chart(claim, rows),
+        "flags": grade_flags(claim, evidence),
+        "directions": Direction.choices,
+    }
+
+
+@register.simple_tag
+def scorecard_chart(scorecard):
+    """The article scorecard (``views.scorecard()``) as a chart; the table stays as its text."""
+    return charts.scorecard_chart(scorecard)
+
+
+@register.inclusion_tag("includes/_claim_map.html")
+def claim_map(article, passages):
+    """Where the article's graded passages sit along its length, each linking to its highlight."""
+    return {"chart": charts.claim_map(article, passages), "count": len(passages)}
+
+
+@register.inclusion_tag("includes/_library_chart.html")
+def library_chart(grade_counts):
+    """Published claims by verdict and certainty, as a chart and a table."""
+    certainties = Certainty.choices
+    rows = []
+    for value, label in Verdict.choices:
+        cells = [(certainty, grade_counts.get((value, certainty), 0)) for certainty, _label in certainties]
+        rows.append({"verdict": value, "label": label, "cells": cells, "total": sum(n for _c, n in cells)})
+    return {
+        "chart": charts.library_chart(grade_counts),
+        "certainties": certainties,
+        "rows": rows,
+        "total": sum(grade_counts.values()),
+    }
