@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from evidence.search import search_queryset
+
 
 def choices_check(field, choices, name):
     """A named CheckConstraint that refuses values outside a TextChoices class."""
@@ -122,12 +124,37 @@ class Severity(models.TextChoices):
 REVIEWER_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 
 
-class PublishableQuerySet(models.QuerySet):
+class SearchableQuerySet(models.QuerySet):
+    """``search(q)``: full-text search over ``SEARCH_FIELDS`` (field → weight A–D), best match first.
+
+    The body is backend-aware (evidence/search.py). On PostgreSQL it matches the stored
+    ``search_vector`` column of migration 0003, whose fields and weights must match these
+    (PostgreSQL refuses to change the type of a searched column until that column is dropped).
+    ``SEARCH_TITLE`` and ``SEARCH_BODY`` are the fields shown, highlighted, in results.
+    Public search starts from ``published()``: ``Claim.objects.published().search(q)``.
+    """
+
+    SEARCH_FIELDS = {}
+    SEARCH_TITLE = ""
+    SEARCH_BODY = ""
+
+    def search(self, q):
+        return search_queryset(self, q, fields=self.SEARCH_FIELDS, title=self.SEARCH_TITLE, body=self.SEARCH_BODY)
+
+
+class PublishableQuerySet(SearchableQuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
 
-class SubstanceQuerySet(models.QuerySet):
+class SubstanceQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"name": "A", "scientific_name": "A", "synonyms": "A", "summary": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "name", "summary"
+
+    def published(self):
+        # Substances have no review status: every one is public.
+        return self.all()
+
     def for_list(self):
         return self.select_related("parent").annotate(
             claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED), distinct=True)
@@ -165,7 +192,10 @@ class Substance(models.Model):
         return reverse("evidence:substance-detail", kwargs={"slug": self.slug})
 
 
-class SourceArticleQuerySet(models.QuerySet):
+class SourceArticleQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"title": "A", "text": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "title", "text"
+
     def published(self):
         # An article is public once it is imported; its passages show only published claims.
         return self.all()
@@ -224,6 +254,9 @@ class SourceArticle(models.Model):
 
 
 class ClaimQuerySet(PublishableQuerySet):
+    SEARCH_FIELDS = {"statement": "A", "summary": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "statement", "summary"
+
     def with_counts(self):
         return self.annotate(
             evidence_count=Count("evidence", distinct=True),
@@ -295,7 +328,10 @@ class Claim(models.Model):
         return f"{self.get_verdict_display()} · {self.get_certainty_display().lower()} certainty"
 
 
-class StudyQuerySet(models.QuerySet):
+class StudyQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"title": "A", "finding": "B", "authors": "C", "venue": "C"}
+    SEARCH_TITLE, SEARCH_BODY = "title", "finding"
+
     def published(self):
         return self.filter(is_verified=True)
 
@@ -429,7 +465,10 @@ class Evidence(models.Model):
         return f"{self.study.short_citation} {self.get_direction_display().lower()} “{self.claim}”"
 
 
-class PassageQuerySet(models.QuerySet):
+class PassageQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"quote": "A"}
+    SEARCH_TITLE = "quote"
+
     def published(self):
         return self.filter(claim__status=Status.PUBLISHED)
 
@@ -507,6 +546,9 @@ class Passage(models.Model):
 
 
 class WarningQuerySet(PublishableQuerySet):
+    SEARCH_FIELDS = {"title": "A", "text": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "title", "text"
+
     SEVERITY_ORDER = models.Case(
         models.When(severity="high", then=0),
         models.When(severity="moderate", then=1),

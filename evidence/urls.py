@@ -6,6 +6,7 @@ app_name = "evidence"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("articles/", views.ArticleListView.as_view(), name="article-list"),
     path(
         "articles/<slug:slug>/",

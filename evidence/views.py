@@ -20,6 +20,7 @@ from evidence.models import (
     Verdict,
     Warning,
 )
+from evidence.search import search_library
 from evidence.text import render_structure
 
 PAGE_SIZE = 25
@@ -208,3 +209,7 @@ class WarningDetailView(PublishedDetailView):
     def get_queryset(self):
         return Warning.objects.for_detail()
 
+
+def search(request):
+    """Full-text search across the public library, grouped by type (see evidence/search.py)."""
+    return render(request, "evidence/search.html", {"search": search_library(request.GET.get("q", ""))})
