@@ -192,6 +192,7 @@ def public_pages():
         "substance": Substance.objects.get(slug="kratom").get_absolute_url(),
         "warning-list": "/warnings/",
         "warning": Warning.objects.first().get_absolute_url(),
+        "search": "/search/?q=liver",
         "not-found": "/claims/no-such-claim/",
     }
 
@@ -230,3 +231,19 @@ def test_pages_carry_title_description_canonical_and_open_graph_tags(live_server
         assert page.locator('meta[name="description"]').get_attribute("content")
         assert page.locator('link[rel="canonical"]').get_attribute("href").startswith("http")
         assert page.locator('meta[property="og:title"]').get_attribute("content")
+
+
+def test_reader_searches_from_the_header_with_a_synonym_and_opens_a_result(live_server, library, page):
+    page.goto(live_server.url + "/")
+    page.get_by_label("Search the library").fill("7-OH")
+    page.get_by_label("Search the library").press("Enter")
+    page.wait_for_url(re.compile(r"/search/\?q=7-OH"))
+    assert page.locator("mark.hit").count() > 0
+    hits = " ".join(page.locator("mark.hit").all_inner_texts()).lower()
+    assert "7-hydroxymitragynine" in hits or "7-oh" in hits
+    screenshot(page, "search-desktop")
+    first = page.locator(".result a").first
+    target = first.get_attribute("href")
+    first.click()
+    page.wait_for_url(re.compile(re.escape(target.split("#")[0])))
+    assert page.locator("h1").is_visible()
