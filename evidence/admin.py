@@ -5,6 +5,9 @@ reviewer only draft and in-review (a crafted POST fails validation), the publish
 actions exist only for editors, and the services refuse anyone without the permission.
 """
 
+from concurrency.admin import ConcurrentModelAdmin
+from concurrency.config import CONCURRENCY_LIST_EDITABLE_POLICY_ABORT_ALL
+from concurrency.forms import ConcurrentForm
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -165,10 +168,32 @@ class StatusAdminMixin:
         self._bulk_status(request, queryset, Status.WITHDRAWN)
 
 
-class ClaimForm(forms.ModelForm):
+class LockedForm(ConcurrentForm):
+    """Refuses to save over a change someone else made after this form was opened."""
+
+    def clean(self):
+        name = self.instance._concurrencymeta.field.name
+        if self.instance.pk and name in self.cleaned_data:
+            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list(name, flat=True).first()
+            if stored != self.cleaned_data[name]:
+                raise ValidationError(
+                    "Someone else changed this %(name)s after you opened it, so your changes were not saved. "
+                    "Reload the page to see their version, then make your edit again.",
+                    params={"name": self.instance._meta.verbose_name},
+                )
+        return forms.ModelForm.clean(self)
+
+
+class LockedAdmin(ConcurrentModelAdmin):
+    form = LockedForm
+    # A conflict found while saving raises instead of being reported as a success.
+    list_editable_policy = CONCURRENCY_LIST_EDITABLE_POLICY_ABORT_ALL
+
+
+class ClaimForm(LockedForm):
     class Meta:
         model = Claim
-        fields = ["statement", "slug", "topic", "substances", "verdict", "certainty", "summary", "status"]
+        fields = ["statement", "slug", "topic", "substances", "verdict", "certainty", "summary", "status", "version"]
 
     def clean(self):
         data = super().clean()
@@ -178,7 +203,7 @@ class ClaimForm(forms.ModelForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(StatusAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(StatusAdminMixin, LockedAdmin, SimpleHistoryAdmin):
     status_service = staticmethod(services.claim_set_status)
     form = ClaimForm
     list_display = [
@@ -198,7 +223,7 @@ class ClaimAdmin(StatusAdminMixin, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["statement", "slug", "topic", "substances"]}),
         ("Grade", {"fields": ["verdict", "certainty", "summary"]}),
-        ("Status", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+        ("Status", {"fields": ["status", "published_at", "created_at", "updated_at", "version"]}),
     ]
     inlines = [EvidenceInline, PassageInlineForClaim]
 
@@ -361,7 +386,7 @@ class SubstanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Warning)
-class WarningAdmin(StatusAdminMixin, SimpleHistoryAdmin):
+class WarningAdmin(StatusAdminMixin, LockedAdmin, SimpleHistoryAdmin):
     status_service = staticmethod(services.warning_set_status)
     list_display = ["title", "severity", "status", "study_total"]
     list_filter = ["status", "severity", "substances"]
@@ -375,7 +400,7 @@ class WarningAdmin(StatusAdminMixin, SimpleHistoryAdmin):
             {"fields": ["title", "slug", "severity", "text", "substances", "studies"]},
         ),
         ("Claims", {"fields": ["claims", "mentioned_by"]}),
-        ("Status", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+        ("Status", {"fields": ["status", "published_at", "created_at", "updated_at", "version"]}),
     ]
 
     def get_queryset(self, request):

@@ -6,6 +6,7 @@ Invariants live in the database as named constraints (``evidence_<model>_<rule>`
 
 import hashlib
 
+from concurrency.fields import IntegerVersionField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -303,6 +304,7 @@ class Claim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = IntegerVersionField(help_text=_("Refuses an edit made to a copy that someone else has since changed."))
 
     history = HistoricalRecords()
     objects = ClaimQuerySet.as_manager()
@@ -603,6 +605,7 @@ class Warning(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = IntegerVersionField(help_text=_("Refuses an edit made to a copy that someone else has since changed."))
 
     history = HistoricalRecords()
 

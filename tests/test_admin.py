@@ -1,6 +1,7 @@
 import pytest
+from concurrency.forms import get_signer
 from django.contrib import admin
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -81,11 +82,17 @@ def claim_post_data(claim, **overrides):
         "certainty": claim.certainty,
         "summary": claim.summary,
         "status": claim.status,
+        "version": get_signer().sign(claim.version) if claim.pk else "",  # the admin form signs the version
     }
     for prefix in ("evidence", "passages"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(overrides)
     return data
+
+
+def selected(obj):
+    """A changelist checkbox value: the admin pairs each primary key with the version it showed."""
+    return f"{obj.pk},{obj.version}"
 
 
 def change_url(obj):
@@ -139,7 +146,7 @@ def test_reviewer_cannot_publish_or_withdraw_with_an_admin_action(reviewer_clien
     claim = make_claim(status=Status.IN_REVIEW)
     url = reverse("admin:evidence_claim_changelist")
     assert action not in reviewer_client.get(url).content.decode()
-    reviewer_client.post(url, {"action": action, "_selected_action": [claim.pk]})
+    reviewer_client.post(url, {"action": action, "_selected_action": [selected(claim)]})
     claim.refresh_from_db()
     assert claim.status == Status.IN_REVIEW
 
@@ -184,7 +191,7 @@ def test_the_publish_service_refuses_a_reviewer(reviewer):
 def test_reviewer_cannot_publish_a_warning_either(reviewer_client):
     warning = make_warning(status=Status.IN_REVIEW)
     url = reverse("admin:evidence_warning_changelist")
-    reviewer_client.post(url, {"action": "publish_selected", "_selected_action": [warning.pk]})
+    reviewer_client.post(url, {"action": "publish_selected", "_selected_action": [selected(warning)]})
     warning.refresh_from_db()
     assert warning.status == Status.IN_REVIEW
 
@@ -192,7 +199,9 @@ def test_reviewer_cannot_publish_a_warning_either(reviewer_client):
 def test_editor_publishes_with_the_action_and_the_change_is_recorded_in_history(editor_client, editor):
     claim = make_claim(status=Status.IN_REVIEW)
     url = reverse("admin:evidence_claim_changelist")
-    response = editor_client.post(url, {"action": "publish_selected", "_selected_action": [claim.pk]}, follow=True)
+    response = editor_client.post(
+        url, {"action": "publish_selected", "_selected_action": [selected(claim)]}, follow=True
+    )
     assert response.status_code == 200
     claim.refresh_from_db()
     assert claim.status == Status.PUBLISHED and claim.published_at is not None
@@ -278,3 +287,30 @@ def test_study_admin_search_finds_by_doi(editor_client):
     other = make_study(doi="10.1000/other")
     page = editor_client.get(reverse("admin:evidence_study_changelist") + "?q=10.1000/findme").content.decode()
     assert f">{wanted.key}</a>" in page and f">{other.key}</a>" not in page
+
+
+def test_an_edit_made_to_a_stale_copy_is_refused_and_the_newer_edit_is_kept(editor_client, reviewer_client):
+    claim = make_claim(status=Status.DRAFT, verdict="insufficient")
+    stale = claim_post_data(claim)  # the reviewer opened the form at this version
+    first = editor_client.post(change_url(claim), claim_post_data(claim, verdict="mixed", certainty="low"))
+    assert first.status_code == 302
+    second = reviewer_client.post(change_url(claim), {**stale, "verdict": "supported"})
+    assert second.status_code == 200
+    assert "Someone else changed this claim after you opened it" in second.content.decode()
+    claim.refresh_from_db()
+    assert (claim.verdict, claim.certainty) == ("mixed", "low")
+
+
+def test_the_service_refuses_to_save_a_stale_claim():
+    from concurrency.exceptions import RecordModifiedError
+
+    claim = make_claim(status=Status.DRAFT)
+    stale = Claim.objects.get(pk=claim.pk)
+    fresh = Claim.objects.get(pk=claim.pk)
+    fresh.verdict = "mixed"
+    fresh.save()
+    stale.verdict = "supported"
+    with pytest.raises(RecordModifiedError), transaction.atomic():
+        stale.save()
+    claim.refresh_from_db()
+    assert claim.verdict == "mixed"

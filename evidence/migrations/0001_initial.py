@@ -12,7 +12,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -21,340 +20,957 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('statement', models.CharField(max_length=300, unique=True)),
-                ('topic', models.CharField(choices=[('mechanism', 'Mechanism'), ('efficacy', 'Efficacy'), ('dosage', 'Dosage'), ('safety', 'Safety'), ('interactions', 'Interactions'), ('regulation', 'Regulation'), ('background', 'Background'), ('citation', 'Citation'), ('credentials', 'Credentials')], max_length=20)),
-                ('verdict', models.CharField(choices=[('supported', 'Supported'), ('mixed', 'Mixed'), ('insufficient', 'Insufficient evidence'), ('contradicted', 'Contradicted'), ('unverifiable', 'Unverifiable')], default='insufficient', max_length=20)),
-                ('certainty', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very-low', 'Very low')], default='very-low', max_length=20)),
-                ('summary', models.TextField(blank=True, help_text='Markdown; raw HTML is not rendered.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in-review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("statement", models.CharField(max_length=300, unique=True)),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("mechanism", "Mechanism"),
+                            ("efficacy", "Efficacy"),
+                            ("dosage", "Dosage"),
+                            ("safety", "Safety"),
+                            ("interactions", "Interactions"),
+                            ("regulation", "Regulation"),
+                            ("background", "Background"),
+                            ("citation", "Citation"),
+                            ("credentials", "Credentials"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("supported", "Supported"),
+                            ("mixed", "Mixed"),
+                            ("insufficient", "Insufficient evidence"),
+                            ("contradicted", "Contradicted"),
+                            ("unverifiable", "Unverifiable"),
+                        ],
+                        default="insufficient",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[("high", "High"), ("moderate", "Moderate"), ("low", "Low"), ("very-low", "Very low")],
+                        default="very-low",
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, help_text="Markdown; raw HTML is not rendered.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in-review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={
-                'ordering': ['statement'],
-                'permissions': [('publish_claim', 'Can publish and withdraw claims')],
+                "ordering": ["statement"],
+                "permissions": [("publish_claim", "Can publish and withdraw claims")],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalClaim',
+            name="HistoricalClaim",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120)),
-                ('statement', models.CharField(db_index=True, max_length=300)),
-                ('topic', models.CharField(choices=[('mechanism', 'Mechanism'), ('efficacy', 'Efficacy'), ('dosage', 'Dosage'), ('safety', 'Safety'), ('interactions', 'Interactions'), ('regulation', 'Regulation'), ('background', 'Background'), ('citation', 'Citation'), ('credentials', 'Credentials')], max_length=20)),
-                ('verdict', models.CharField(choices=[('supported', 'Supported'), ('mixed', 'Mixed'), ('insufficient', 'Insufficient evidence'), ('contradicted', 'Contradicted'), ('unverifiable', 'Unverifiable')], default='insufficient', max_length=20)),
-                ('certainty', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very-low', 'Very low')], default='very-low', max_length=20)),
-                ('summary', models.TextField(blank=True, help_text='Markdown; raw HTML is not rendered.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in-review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=120)),
+                ("statement", models.CharField(db_index=True, max_length=300)),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("mechanism", "Mechanism"),
+                            ("efficacy", "Efficacy"),
+                            ("dosage", "Dosage"),
+                            ("safety", "Safety"),
+                            ("interactions", "Interactions"),
+                            ("regulation", "Regulation"),
+                            ("background", "Background"),
+                            ("citation", "Citation"),
+                            ("credentials", "Credentials"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("supported", "Supported"),
+                            ("mixed", "Mixed"),
+                            ("insufficient", "Insufficient evidence"),
+                            ("contradicted", "Contradicted"),
+                            ("unverifiable", "Unverifiable"),
+                        ],
+                        default="insufficient",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[("high", "High"), ("moderate", "Moderate"), ("low", "Low"), ("very-low", "Very low")],
+                        default="very-low",
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, help_text="Markdown; raw HTML is not rendered.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in-review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical claim',
-                'verbose_name_plural': 'historical claims',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalStudy',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.SlugField(max_length=120)),
-                ('title', models.CharField(max_length=500)),
-                ('title_is_descriptive', models.BooleanField(default=False, help_text='The exact title was not confirmed; the title describes the work.')),
-                ('authors', models.CharField(blank=True, max_length=500)),
-                ('authors_confirmed', models.BooleanField(default=True, help_text='Untick when the author list was inferred and not checked.')),
-                ('venue', models.CharField(blank=True, max_length=300)),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('doi', models.CharField(blank=True, max_length=200, verbose_name='DOI')),
-                ('pmid', models.CharField(blank=True, max_length=12, validators=[django.core.validators.RegexValidator('^[0-9]+$', 'A PMID is digits only.')], verbose_name='PMID')),
-                ('pmcid', models.CharField(blank=True, max_length=16, verbose_name='PMCID')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='URL')),
-                ('design', models.CharField(choices=[('rct', 'Randomised controlled trial'), ('controlled-trial', 'Controlled trial'), ('cohort', 'Cohort study'), ('case-control', 'Case-control study'), ('cross-sectional-survey', 'Cross-sectional survey'), ('case-report', 'Case report'), ('case-series', 'Case series'), ('systematic-review', 'Systematic review'), ('narrative-review', 'Narrative review'), ('animal', 'Animal study'), ('in-vitro', 'In vitro study'), ('pharmacokinetic', 'Pharmacokinetic study'), ('regulatory', 'Regulatory document'), ('surveillance-report', 'Surveillance report')], max_length=30)),
-                ('population', models.CharField(choices=[('humans', 'Humans'), ('animals', 'Animals'), ('cells', 'Cells'), ('none', 'Not applicable')], max_length=20)),
-                ('sample_size', models.CharField(blank=True, max_length=120)),
-                ('finding', models.TextField(blank=True, help_text='One line: what the study found.')),
-                ('is_verified', models.BooleanField(default=False, help_text='Its identifiers were checked against a public record.')),
-                ('verified_on', models.URLField(blank=True, help_text='The page the identifiers were checked on.', max_length=500)),
-                ('notes', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical study',
-                'verbose_name_plural': 'historical studies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalWarning',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120)),
-                ('title', models.CharField(db_index=True, max_length=200)),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('moderate', 'Moderate'), ('high', 'High')], max_length=20)),
-                ('text', models.TextField(help_text='Markdown; raw HTML is not rendered.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in-review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical warning',
-                'verbose_name_plural': 'historical warnings',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='SourceArticle',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('source_name', models.CharField(help_text='The file or source the text was imported from.', max_length=255, unique=True)),
-                ('original_url', models.URLField(blank=True, max_length=500)),
-                ('site', models.CharField(blank=True, help_text='Site or publisher.', max_length=200)),
-                ('stated_author', models.CharField(blank=True, max_length=200)),
-                ('stated_credentials', models.TextField(blank=True)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('text', models.TextField(help_text='The article text exactly as imported. Never edited in place.')),
-                ('content_hash', models.CharField(editable=False, max_length=64)),
-            ],
-            options={
-                'ordering': ['title'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='evidence_sourcearticle_text_not_empty'), models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.functions.text.Length('content_hash'), 64), name='evidence_sourcearticle_hash_is_sha256')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalPassage',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('quote', models.TextField()),
-                ('start', models.PositiveIntegerField(help_text='Offset of the quote in the article text, in code points.')),
-                ('end', models.PositiveIntegerField()),
-                ('prefix', models.CharField(blank=True, max_length=32)),
-                ('suffix', models.CharField(blank=True, max_length=32)),
-                ('wording', models.CharField(choices=[('accurate', 'Accurate'), ('overstated', 'Overstated'), ('understated', 'Understated'), ('misrepresented', 'Misrepresented')], default='accurate', max_length=20)),
-                ('wording_note', models.CharField(blank=True, max_length=300)),
-                ('placement', models.CharField(choices=[('exact', 'Exact'), ('moved', 'Moved'), ('fuzzy', 'Fuzzy'), ('orphaned', 'Orphaned')], default='exact', max_length=20)),
-                ('match_score', models.FloatField(default=100.0)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='evidence.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('article', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='evidence.sourcearticle')),
-            ],
-            options={
-                'verbose_name': 'historical passage',
-                'verbose_name_plural': 'historical passages',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical claim",
+                "verbose_name_plural": "historical claims",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Study',
+            name="HistoricalStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=120, unique=True)),
-                ('title', models.CharField(max_length=500)),
-                ('title_is_descriptive', models.BooleanField(default=False, help_text='The exact title was not confirmed; the title describes the work.')),
-                ('authors', models.CharField(blank=True, max_length=500)),
-                ('authors_confirmed', models.BooleanField(default=True, help_text='Untick when the author list was inferred and not checked.')),
-                ('venue', models.CharField(blank=True, max_length=300)),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('doi', models.CharField(blank=True, max_length=200, verbose_name='DOI')),
-                ('pmid', models.CharField(blank=True, max_length=12, validators=[django.core.validators.RegexValidator('^[0-9]+$', 'A PMID is digits only.')], verbose_name='PMID')),
-                ('pmcid', models.CharField(blank=True, max_length=16, verbose_name='PMCID')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='URL')),
-                ('design', models.CharField(choices=[('rct', 'Randomised controlled trial'), ('controlled-trial', 'Controlled trial'), ('cohort', 'Cohort study'), ('case-control', 'Case-control study'), ('cross-sectional-survey', 'Cross-sectional survey'), ('case-report', 'Case report'), ('case-series', 'Case series'), ('systematic-review', 'Systematic review'), ('narrative-review', 'Narrative review'), ('animal', 'Animal study'), ('in-vitro', 'In vitro study'), ('pharmacokinetic', 'Pharmacokinetic study'), ('regulatory', 'Regulatory document'), ('surveillance-report', 'Surveillance report')], max_length=30)),
-                ('population', models.CharField(choices=[('humans', 'Humans'), ('animals', 'Animals'), ('cells', 'Cells'), ('none', 'Not applicable')], max_length=20)),
-                ('sample_size', models.CharField(blank=True, max_length=120)),
-                ('finding', models.TextField(blank=True, help_text='One line: what the study found.')),
-                ('is_verified', models.BooleanField(default=False, help_text='Its identifiers were checked against a public record.')),
-                ('verified_on', models.URLField(blank=True, help_text='The page the identifiers were checked on.', max_length=500)),
-                ('notes', models.TextField(blank=True)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("key", models.SlugField(max_length=120)),
+                ("title", models.CharField(max_length=500)),
+                (
+                    "title_is_descriptive",
+                    models.BooleanField(
+                        default=False, help_text="The exact title was not confirmed; the title describes the work."
+                    ),
+                ),
+                ("authors", models.CharField(blank=True, max_length=500)),
+                (
+                    "authors_confirmed",
+                    models.BooleanField(
+                        default=True, help_text="Untick when the author list was inferred and not checked."
+                    ),
+                ),
+                ("venue", models.CharField(blank=True, max_length=300)),
+                ("year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("doi", models.CharField(blank=True, max_length=200, verbose_name="DOI")),
+                (
+                    "pmid",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        validators=[django.core.validators.RegexValidator("^[0-9]+$", "A PMID is digits only.")],
+                        verbose_name="PMID",
+                    ),
+                ),
+                ("pmcid", models.CharField(blank=True, max_length=16, verbose_name="PMCID")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="URL")),
+                (
+                    "design",
+                    models.CharField(
+                        choices=[
+                            ("rct", "Randomised controlled trial"),
+                            ("controlled-trial", "Controlled trial"),
+                            ("cohort", "Cohort study"),
+                            ("case-control", "Case-control study"),
+                            ("cross-sectional-survey", "Cross-sectional survey"),
+                            ("case-report", "Case report"),
+                            ("case-series", "Case series"),
+                            ("systematic-review", "Systematic review"),
+                            ("narrative-review", "Narrative review"),
+                            ("animal", "Animal study"),
+                            ("in-vitro", "In vitro study"),
+                            ("pharmacokinetic", "Pharmacokinetic study"),
+                            ("regulatory", "Regulatory document"),
+                            ("surveillance-report", "Surveillance report"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "population",
+                    models.CharField(
+                        choices=[
+                            ("humans", "Humans"),
+                            ("animals", "Animals"),
+                            ("cells", "Cells"),
+                            ("none", "Not applicable"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sample_size", models.CharField(blank=True, max_length=120)),
+                ("finding", models.TextField(blank=True, help_text="One line: what the study found.")),
+                (
+                    "is_verified",
+                    models.BooleanField(
+                        default=False, help_text="Its identifiers were checked against a public record."
+                    ),
+                ),
+                (
+                    "verified_on",
+                    models.URLField(blank=True, help_text="The page the identifiers were checked on.", max_length=500),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'studies',
-                'ordering': ['-year', 'title'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('design__in', ['rct', 'controlled-trial', 'cohort', 'case-control', 'cross-sectional-survey', 'case-report', 'case-series', 'systematic-review', 'narrative-review', 'animal', 'in-vitro', 'pharmacokinetic', 'regulatory', 'surveillance-report'])), name='evidence_study_design_valid'), models.CheckConstraint(condition=models.Q(('population__in', ['humans', 'animals', 'cells', 'none'])), name='evidence_study_population_valid'), models.UniqueConstraint(condition=models.Q(('doi', ''), _negated=True), fields=('doi',), name='evidence_study_doi_unique'), models.UniqueConstraint(condition=models.Q(('pmid', ''), _negated=True), fields=('pmid',), name='evidence_study_pmid_unique'), models.CheckConstraint(condition=models.Q(('is_verified', False), models.Q(('doi', ''), _negated=True), models.Q(('pmid', ''), _negated=True), models.Q(('url', ''), _negated=True), _connector='OR'), name='evidence_study_verified_has_identifier')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalEvidence',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('supports', 'Supports'), ('contradicts', 'Contradicts'), ('mixed', 'Mixed'), ('neutral', 'Neutral')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='evidence.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('study', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='evidence.study')),
-            ],
-            options={
-                'verbose_name': 'historical evidence',
-                'verbose_name_plural': 'historical evidence',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical study",
+                "verbose_name_plural": "historical studies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Substance',
+            name="HistoricalWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('scientific_name', models.CharField(blank=True, max_length=200)),
-                ('kind', models.CharField(choices=[('plant', 'Plant'), ('alkaloid', 'Alkaloid'), ('metabolite', 'Metabolite')], max_length=20)),
-                ('synonyms', models.JSONField(blank=True, default=list, help_text='Other names readers use, e.g. 7-OH.')),
-                ('summary', models.TextField(blank=True, help_text='Markdown; raw HTML is not rendered.')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='evidence.substance')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=120)),
+                ("title", models.CharField(db_index=True, max_length=200)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("low", "Low"), ("moderate", "Moderate"), ("high", "High")], max_length=20
+                    ),
+                ),
+                ("text", models.TextField(help_text="Markdown; raw HTML is not rendered.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in-review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "verbose_name": "historical warning",
+                "verbose_name_plural": "historical warnings",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="SourceArticle",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=300)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "source_name",
+                    models.CharField(
+                        help_text="The file or source the text was imported from.", max_length=255, unique=True
+                    ),
+                ),
+                ("original_url", models.URLField(blank=True, max_length=500)),
+                ("site", models.CharField(blank=True, help_text="Site or publisher.", max_length=200)),
+                ("stated_author", models.CharField(blank=True, max_length=200)),
+                ("stated_credentials", models.TextField(blank=True)),
+                ("published_on", models.DateField(blank=True, null=True)),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("text", models.TextField(help_text="The article text exactly as imported. Never edited in place.")),
+                ("content_hash", models.CharField(editable=False, max_length=64)),
+            ],
+            options={
+                "ordering": ["title"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("text", ""), _negated=True), name="evidence_sourcearticle_text_not_empty"
+                    ),
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.Exact(
+                            django.db.models.functions.text.Length("content_hash"), 64
+                        ),
+                        name="evidence_sourcearticle_hash_is_sha256",
+                    ),
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalPassage",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("quote", models.TextField()),
+                (
+                    "start",
+                    models.PositiveIntegerField(help_text="Offset of the quote in the article text, in code points."),
+                ),
+                ("end", models.PositiveIntegerField()),
+                ("prefix", models.CharField(blank=True, max_length=32)),
+                ("suffix", models.CharField(blank=True, max_length=32)),
+                (
+                    "wording",
+                    models.CharField(
+                        choices=[
+                            ("accurate", "Accurate"),
+                            ("overstated", "Overstated"),
+                            ("understated", "Understated"),
+                            ("misrepresented", "Misrepresented"),
+                        ],
+                        default="accurate",
+                        max_length=20,
+                    ),
+                ),
+                ("wording_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "placement",
+                    models.CharField(
+                        choices=[("exact", "Exact"), ("moved", "Moved"), ("fuzzy", "Fuzzy"), ("orphaned", "Orphaned")],
+                        default="exact",
+                        max_length=20,
+                    ),
+                ),
+                ("match_score", models.FloatField(default=100.0)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="evidence.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="evidence.sourcearticle",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical passage",
+                "verbose_name_plural": "historical passages",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Study",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.SlugField(max_length=120, unique=True)),
+                ("title", models.CharField(max_length=500)),
+                (
+                    "title_is_descriptive",
+                    models.BooleanField(
+                        default=False, help_text="The exact title was not confirmed; the title describes the work."
+                    ),
+                ),
+                ("authors", models.CharField(blank=True, max_length=500)),
+                (
+                    "authors_confirmed",
+                    models.BooleanField(
+                        default=True, help_text="Untick when the author list was inferred and not checked."
+                    ),
+                ),
+                ("venue", models.CharField(blank=True, max_length=300)),
+                ("year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("doi", models.CharField(blank=True, max_length=200, verbose_name="DOI")),
+                (
+                    "pmid",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        validators=[django.core.validators.RegexValidator("^[0-9]+$", "A PMID is digits only.")],
+                        verbose_name="PMID",
+                    ),
+                ),
+                ("pmcid", models.CharField(blank=True, max_length=16, verbose_name="PMCID")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="URL")),
+                (
+                    "design",
+                    models.CharField(
+                        choices=[
+                            ("rct", "Randomised controlled trial"),
+                            ("controlled-trial", "Controlled trial"),
+                            ("cohort", "Cohort study"),
+                            ("case-control", "Case-control study"),
+                            ("cross-sectional-survey", "Cross-sectional survey"),
+                            ("case-report", "Case report"),
+                            ("case-series", "Case series"),
+                            ("systematic-review", "Systematic review"),
+                            ("narrative-review", "Narrative review"),
+                            ("animal", "Animal study"),
+                            ("in-vitro", "In vitro study"),
+                            ("pharmacokinetic", "Pharmacokinetic study"),
+                            ("regulatory", "Regulatory document"),
+                            ("surveillance-report", "Surveillance report"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "population",
+                    models.CharField(
+                        choices=[
+                            ("humans", "Humans"),
+                            ("animals", "Animals"),
+                            ("cells", "Cells"),
+                            ("none", "Not applicable"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sample_size", models.CharField(blank=True, max_length=120)),
+                ("finding", models.TextField(blank=True, help_text="One line: what the study found.")),
+                (
+                    "is_verified",
+                    models.BooleanField(
+                        default=False, help_text="Its identifiers were checked against a public record."
+                    ),
+                ),
+                (
+                    "verified_on",
+                    models.URLField(blank=True, help_text="The page the identifiers were checked on.", max_length=500),
+                ),
+                ("notes", models.TextField(blank=True)),
+            ],
+            options={
+                "verbose_name_plural": "studies",
+                "ordering": ["-year", "title"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "design__in",
+                                [
+                                    "rct",
+                                    "controlled-trial",
+                                    "cohort",
+                                    "case-control",
+                                    "cross-sectional-survey",
+                                    "case-report",
+                                    "case-series",
+                                    "systematic-review",
+                                    "narrative-review",
+                                    "animal",
+                                    "in-vitro",
+                                    "pharmacokinetic",
+                                    "regulatory",
+                                    "surveillance-report",
+                                ],
+                            )
+                        ),
+                        name="evidence_study_design_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("population__in", ["humans", "animals", "cells", "none"])),
+                        name="evidence_study_population_valid",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("doi", ""), _negated=True),
+                        fields=("doi",),
+                        name="evidence_study_doi_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("pmid", ""), _negated=True),
+                        fields=("pmid",),
+                        name="evidence_study_pmid_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("is_verified", False),
+                            models.Q(("doi", ""), _negated=True),
+                            models.Q(("pmid", ""), _negated=True),
+                            models.Q(("url", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="evidence_study_verified_has_identifier",
+                    ),
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalEvidence",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("supports", "Supports"),
+                            ("contradicts", "Contradicts"),
+                            ("mixed", "Mixed"),
+                            ("neutral", "Neutral"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="evidence.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="evidence.study",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical evidence",
+                "verbose_name_plural": "historical evidence",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Substance",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("scientific_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("plant", "Plant"), ("alkaloid", "Alkaloid"), ("metabolite", "Metabolite")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "synonyms",
+                    models.JSONField(blank=True, default=list, help_text="Other names readers use, e.g. 7-OH."),
+                ),
+                ("summary", models.TextField(blank=True, help_text="Markdown; raw HTML is not rendered.")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="evidence.substance",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='claim',
-            name='substances',
-            field=models.ManyToManyField(blank=True, related_name='claims', to='evidence.substance'),
+            model_name="claim",
+            name="substances",
+            field=models.ManyToManyField(blank=True, related_name="claims", to="evidence.substance"),
         ),
         migrations.CreateModel(
-            name='UnfoundReference',
+            name="UnfoundReference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('citation', models.CharField(help_text='The reference as the article gives it.', max_length=300)),
-                ('searched', models.TextField(help_text='What was searched, where, and what was found instead.')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='unfound_references', to='evidence.sourcearticle')),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='unfound_references', to='evidence.claim')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("citation", models.CharField(help_text="The reference as the article gives it.", max_length=300)),
+                ("searched", models.TextField(help_text="What was searched, where, and what was found instead.")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="unfound_references",
+                        to="evidence.sourcearticle",
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="unfound_references",
+                        to="evidence.claim",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article', 'citation'],
+                "ordering": ["article", "citation"],
             },
         ),
         migrations.CreateModel(
-            name='Warning',
+            name="Warning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('title', models.CharField(max_length=200, unique=True)),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('moderate', 'Moderate'), ('high', 'High')], max_length=20)),
-                ('text', models.TextField(help_text='Markdown; raw HTML is not rendered.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in-review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('claims', models.ManyToManyField(blank=True, help_text='Claims this warning bears on: an article making one should mention the warning.', related_name='warnings', to='evidence.claim')),
-                ('mentioned_by', models.ManyToManyField(blank=True, help_text='Claims whose statement itself conveys this warning.', related_name='mentions_warnings', to='evidence.claim')),
-                ('studies', models.ManyToManyField(blank=True, related_name='warnings', to='evidence.study')),
-                ('substances', models.ManyToManyField(blank=True, related_name='warnings', to='evidence.substance')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("title", models.CharField(max_length=200, unique=True)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("low", "Low"), ("moderate", "Moderate"), ("high", "High")], max_length=20
+                    ),
+                ),
+                ("text", models.TextField(help_text="Markdown; raw HTML is not rendered.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in-review", "In review"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "claims",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Claims this warning bears on: an article making one should mention the warning.",
+                        related_name="warnings",
+                        to="evidence.claim",
+                    ),
+                ),
+                (
+                    "mentioned_by",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Claims whose statement itself conveys this warning.",
+                        related_name="mentions_warnings",
+                        to="evidence.claim",
+                    ),
+                ),
+                ("studies", models.ManyToManyField(blank=True, related_name="warnings", to="evidence.study")),
+                ("substances", models.ManyToManyField(blank=True, related_name="warnings", to="evidence.substance")),
             ],
             options={
-                'ordering': ['title'],
-                'permissions': [('publish_warning', 'Can publish and withdraw warnings')],
+                "ordering": ["title"],
+                "permissions": [("publish_warning", "Can publish and withdraw warnings")],
             },
         ),
         migrations.CreateModel(
-            name='Passage',
+            name="Passage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quote', models.TextField()),
-                ('start', models.PositiveIntegerField(help_text='Offset of the quote in the article text, in code points.')),
-                ('end', models.PositiveIntegerField()),
-                ('prefix', models.CharField(blank=True, max_length=32)),
-                ('suffix', models.CharField(blank=True, max_length=32)),
-                ('wording', models.CharField(choices=[('accurate', 'Accurate'), ('overstated', 'Overstated'), ('understated', 'Understated'), ('misrepresented', 'Misrepresented')], default='accurate', max_length=20)),
-                ('wording_note', models.CharField(blank=True, max_length=300)),
-                ('placement', models.CharField(choices=[('exact', 'Exact'), ('moved', 'Moved'), ('fuzzy', 'Fuzzy'), ('orphaned', 'Orphaned')], default='exact', max_length=20)),
-                ('match_score', models.FloatField(default=100.0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='passages', to='evidence.claim')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='passages', to='evidence.sourcearticle')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quote", models.TextField()),
+                (
+                    "start",
+                    models.PositiveIntegerField(help_text="Offset of the quote in the article text, in code points."),
+                ),
+                ("end", models.PositiveIntegerField()),
+                ("prefix", models.CharField(blank=True, max_length=32)),
+                ("suffix", models.CharField(blank=True, max_length=32)),
+                (
+                    "wording",
+                    models.CharField(
+                        choices=[
+                            ("accurate", "Accurate"),
+                            ("overstated", "Overstated"),
+                            ("understated", "Understated"),
+                            ("misrepresented", "Misrepresented"),
+                        ],
+                        default="accurate",
+                        max_length=20,
+                    ),
+                ),
+                ("wording_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "placement",
+                    models.CharField(
+                        choices=[("exact", "Exact"), ("moved", "Moved"), ("fuzzy", "Fuzzy"), ("orphaned", "Orphaned")],
+                        default="exact",
+                        max_length=20,
+                    ),
+                ),
+                ("match_score", models.FloatField(default=100.0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="passages", to="evidence.claim"
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passages",
+                        to="evidence.sourcearticle",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article', 'start'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('quote', ''), _negated=True), name='evidence_passage_quote_not_empty'), models.CheckConstraint(condition=models.Q(('end', django.db.models.expressions.CombinedExpression(models.F('start'), '+', django.db.models.functions.text.Length('quote')))), name='evidence_passage_span_matches_quote'), models.UniqueConstraint(fields=('article', 'start'), name='evidence_passage_one_per_start'), models.CheckConstraint(condition=models.Q(('wording__in', ['accurate', 'overstated', 'understated', 'misrepresented'])), name='evidence_passage_wording_valid'), models.CheckConstraint(condition=models.Q(('placement__in', ['exact', 'moved', 'fuzzy', 'orphaned'])), name='evidence_passage_placement_valid'), models.CheckConstraint(condition=models.Q(('match_score__gte', 0), ('match_score__lte', 100)), name='evidence_passage_match_score_range')],
+                "ordering": ["article", "start"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("quote", ""), _negated=True), name="evidence_passage_quote_not_empty"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "end",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("start"), "+", django.db.models.functions.text.Length("quote")
+                                ),
+                            )
+                        ),
+                        name="evidence_passage_span_matches_quote",
+                    ),
+                    models.UniqueConstraint(fields=("article", "start"), name="evidence_passage_one_per_start"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("wording__in", ["accurate", "overstated", "understated", "misrepresented"])
+                        ),
+                        name="evidence_passage_wording_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("placement__in", ["exact", "moved", "fuzzy", "orphaned"])),
+                        name="evidence_passage_placement_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("match_score__gte", 0), ("match_score__lte", 100)),
+                        name="evidence_passage_match_score_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('supports', 'Supports'), ('contradicts', 'Contradicts'), ('mixed', 'Mixed'), ('neutral', 'Neutral')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='evidence.claim')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='evidence.study')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("supports", "Supports"),
+                            ("contradicts", "Contradicts"),
+                            ("mixed", "Mixed"),
+                            ("neutral", "Neutral"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="evidence", to="evidence.claim"
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="evidence", to="evidence.study"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'ordering': ['claim', 'study'],
-                'constraints': [models.UniqueConstraint(fields=('claim', 'study'), name='evidence_evidence_one_per_claim_study'), models.CheckConstraint(condition=models.Q(('direction__in', ['supports', 'contradicts', 'mixed', 'neutral'])), name='evidence_evidence_direction_valid')],
+                "verbose_name_plural": "evidence",
+                "ordering": ["claim", "study"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("claim", "study"), name="evidence_evidence_one_per_claim_study"),
+                    models.CheckConstraint(
+                        condition=models.Q(("direction__in", ["supports", "contradicts", "mixed", "neutral"])),
+                        name="evidence_evidence_direction_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='substance',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['plant', 'alkaloid', 'metabolite'])), name='evidence_substance_kind_valid'),
+            model_name="substance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["plant", "alkaloid", "metabolite"])),
+                name="evidence_substance_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('topic__in', ['mechanism', 'efficacy', 'dosage', 'safety', 'interactions', 'regulation', 'background', 'citation', 'credentials'])), name='evidence_claim_topic_valid'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "topic__in",
+                        [
+                            "mechanism",
+                            "efficacy",
+                            "dosage",
+                            "safety",
+                            "interactions",
+                            "regulation",
+                            "background",
+                            "citation",
+                            "credentials",
+                        ],
+                    )
+                ),
+                name="evidence_claim_topic_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('verdict__in', ['supported', 'mixed', 'insufficient', 'contradicted', 'unverifiable'])), name='evidence_claim_verdict_valid'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("verdict__in", ["supported", "mixed", "insufficient", "contradicted", "unverifiable"])
+                ),
+                name="evidence_claim_verdict_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('certainty__in', ['high', 'moderate', 'low', 'very-low'])), name='evidence_claim_certainty_valid'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("certainty__in", ["high", "moderate", "low", "very-low"])),
+                name="evidence_claim_certainty_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'in-review', 'published', 'withdrawn'])), name='evidence_claim_status_valid'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "in-review", "published", "withdrawn"])),
+                name="evidence_claim_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unfoundreference',
-            constraint=models.UniqueConstraint(fields=('article', 'claim', 'citation'), name='evidence_unfoundreference_unique'),
+            model_name="unfoundreference",
+            constraint=models.UniqueConstraint(
+                fields=("article", "claim", "citation"), name="evidence_unfoundreference_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='warning',
-            constraint=models.CheckConstraint(condition=models.Q(('severity__in', ['low', 'moderate', 'high'])), name='evidence_warning_severity_valid'),
+            model_name="warning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("severity__in", ["low", "moderate", "high"])),
+                name="evidence_warning_severity_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='warning',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'in-review', 'published', 'withdrawn'])), name='evidence_warning_status_valid'),
+            model_name="warning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "in-review", "published", "withdrawn"])),
+                name="evidence_warning_status_valid",
+            ),
         ),
     ]
