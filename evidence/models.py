@@ -125,6 +125,19 @@ class Severity(models.TextChoices):
 REVIEWER_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 
 
+class Reviewed(models.Model):
+    """What claims and warnings share: a review status, timestamps and an edit version."""
+
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = IntegerVersionField(help_text=_("Refuses an edit made to a copy that someone else has since changed."))
+
+    class Meta:
+        abstract = True
+
+
 class SearchableQuerySet(models.QuerySet):
     """``search(q)``: full-text search over ``SEARCH_FIELDS`` (field → weight A–D), best match first.
 
@@ -286,7 +299,7 @@ class ClaimQuerySet(PublishableQuerySet):
         )
 
 
-class Claim(models.Model):
+class Claim(Reviewed):
     Topic = Topic
 
     Verdict = Verdict
@@ -300,11 +313,6 @@ class Claim(models.Model):
     verdict = models.CharField(max_length=20, choices=Verdict, default=Verdict.INSUFFICIENT)
     certainty = models.CharField(max_length=20, choices=Certainty, default=Certainty.VERY_LOW)
     summary = models.TextField(blank=True, help_text=_("Markdown; raw HTML is not rendered."))
-    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    version = IntegerVersionField(help_text=_("Refuses an edit made to a copy that someone else has since changed."))
 
     history = HistoricalRecords()
     objects = ClaimQuerySet.as_manager()
@@ -578,7 +586,7 @@ class WarningQuerySet(PublishableQuerySet):
         )
 
 
-class Warning(models.Model):
+class Warning(Reviewed):
     Severity = Severity
 
     Status = Status
@@ -601,11 +609,6 @@ class Warning(models.Model):
         related_name="mentions_warnings",
         help_text=_("Claims whose statement itself conveys this warning."),
     )
-    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    version = IntegerVersionField(help_text=_("Refuses an edit made to a copy that someone else has since changed."))
 
     history = HistoricalRecords()
 
