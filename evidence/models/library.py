@@ -1,16 +1,14 @@
-"""The evidence library: substances, source articles, claims, passages, studies, warnings.
+"""The evidence library's models: substances, articles, claims, passages, studies, warnings.
 
 Invariants live in the database as named constraints (``evidence_<model>_<rule>``);
 ``clean()`` repeats a rule only where a form needs a friendly message.
 """
 
-import hashlib
-
 from concurrency.fields import IntegerVersionField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -18,111 +16,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from evidence.search import search_queryset
-
-
-def choices_check(field, choices, name):
-    """A named CheckConstraint that refuses values outside a TextChoices class."""
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
-
-
-def text_hash(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class Verdict(models.TextChoices):
-    SUPPORTED = "supported", _("Supported")
-    MIXED = "mixed", _("Mixed")
-    INSUFFICIENT = "insufficient", _("Insufficient evidence")
-    CONTRADICTED = "contradicted", _("Contradicted")
-    UNVERIFIABLE = "unverifiable", _("Unverifiable")
-
-
-class Certainty(models.TextChoices):
-    HIGH = "high", _("High")
-    MODERATE = "moderate", _("Moderate")
-    LOW = "low", _("Low")
-    VERY_LOW = "very-low", _("Very low")
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    IN_REVIEW = "in-review", _("In review")
-    PUBLISHED = "published", _("Published")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-class SubstanceKind(models.TextChoices):
-    PLANT = "plant", _("Plant")
-    ALKALOID = "alkaloid", _("Alkaloid")
-    METABOLITE = "metabolite", _("Metabolite")
-
-
-class Topic(models.TextChoices):
-    MECHANISM = "mechanism", _("Mechanism")
-    EFFICACY = "efficacy", _("Efficacy")
-    DOSAGE = "dosage", _("Dosage")
-    SAFETY = "safety", _("Safety")
-    INTERACTIONS = "interactions", _("Interactions")
-    REGULATION = "regulation", _("Regulation")
-    BACKGROUND = "background", _("Background")
-    CITATION = "citation", _("Citation")
-    CREDENTIALS = "credentials", _("Credentials")
-
-
-class StudyDesign(models.TextChoices):
-    RCT = "rct", _("Randomised controlled trial")
-    CONTROLLED_TRIAL = "controlled-trial", _("Controlled trial")
-    COHORT = "cohort", _("Cohort study")
-    CASE_CONTROL = "case-control", _("Case-control study")
-    CROSS_SECTIONAL_SURVEY = "cross-sectional-survey", _("Cross-sectional survey")
-    CASE_REPORT = "case-report", _("Case report")
-    CASE_SERIES = "case-series", _("Case series")
-    SYSTEMATIC_REVIEW = "systematic-review", _("Systematic review")
-    NARRATIVE_REVIEW = "narrative-review", _("Narrative review")
-    ANIMAL = "animal", _("Animal study")
-    IN_VITRO = "in-vitro", _("In vitro study")
-    PHARMACOKINETIC = "pharmacokinetic", _("Pharmacokinetic study")
-    REGULATORY = "regulatory", _("Regulatory document")
-    SURVEILLANCE_REPORT = "surveillance-report", _("Surveillance report")
-
-
-class Population(models.TextChoices):
-    HUMANS = "humans", _("Humans")
-    ANIMALS = "animals", _("Animals")
-    CELLS = "cells", _("Cells")
-    NONE = "none", _("Not applicable")
-
-
-class Direction(models.TextChoices):
-    SUPPORTS = "supports", _("Supports")
-    CONTRADICTS = "contradicts", _("Contradicts")
-    MIXED = "mixed", _("Mixed")
-    NEUTRAL = "neutral", _("Neutral")
-
-
-class Wording(models.TextChoices):
-    ACCURATE = "accurate", _("Accurate")
-    OVERSTATED = "overstated", _("Overstated")
-    UNDERSTATED = "understated", _("Understated")
-    MISREPRESENTED = "misrepresented", _("Misrepresented")
-
-
-class Placement(models.TextChoices):
-    EXACT = "exact", _("Exact")
-    MOVED = "moved", _("Moved")
-    FUZZY = "fuzzy", _("Fuzzy")
-    ORPHANED = "orphaned", _("Orphaned")
-
-
-class Severity(models.TextChoices):
-    LOW = "low", _("Low")
-    MODERATE = "moderate", _("Moderate")
-    HIGH = "high", _("High")
-
-
-# Statuses a reviewer may set; publishing and withdrawing need the publish permission.
-REVIEWER_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+from evidence.models.choices import (
+    Certainty,
+    Direction,
+    Placement,
+    Population,
+    Severity,
+    Status,
+    StudyDesign,
+    SubstanceKind,
+    Topic,
+    Verdict,
+    Wording,
+    choices_check,
+    text_hash,
+)
+from evidence.models.querysets import (
+    ClaimQuerySet,
+    PassageQuerySet,
+    SourceArticleQuerySet,
+    StudyQuerySet,
+    SubstanceQuerySet,
+    WarningQuerySet,
+)
 
 
 class Reviewed(models.Model):
@@ -136,50 +52,6 @@ class Reviewed(models.Model):
 
     class Meta:
         abstract = True
-
-
-class SearchableQuerySet(models.QuerySet):
-    """``search(q)``: full-text search over ``SEARCH_FIELDS`` (field → weight A–D), best match first.
-
-    The body is backend-aware (evidence/search.py). On PostgreSQL it matches the stored
-    ``search_vector`` column of migration 0003, whose fields and weights must match these
-    (PostgreSQL refuses to change the type of a searched column until that column is dropped).
-    ``SEARCH_TITLE`` and ``SEARCH_BODY`` are the fields shown, highlighted, in results.
-    Public search starts from ``published()``: ``Claim.objects.published().search(q)``.
-    """
-
-    SEARCH_FIELDS = {}
-    SEARCH_TITLE = ""
-    SEARCH_BODY = ""
-
-    def search(self, q):
-        return search_queryset(self, q, fields=self.SEARCH_FIELDS, title=self.SEARCH_TITLE, body=self.SEARCH_BODY)
-
-
-class PublishableQuerySet(SearchableQuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED)
-
-
-class SubstanceQuerySet(SearchableQuerySet):
-    SEARCH_FIELDS = {"name": "A", "scientific_name": "A", "synonyms": "A", "summary": "B"}
-    SEARCH_TITLE, SEARCH_BODY = "name", "summary"
-
-    def published(self):
-        # Substances have no review status: every one is public.
-        return self.all()
-
-    def for_list(self):
-        return self.select_related("parent").annotate(
-            claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED), distinct=True)
-        )
-
-    def for_detail(self):
-        return self.select_related("parent").prefetch_related(
-            "children",
-            Prefetch("claims", queryset=Claim.objects.published().order_by("statement")),
-            Prefetch("warnings", queryset=Warning.objects.published().by_severity()),
-        )
 
 
 class Substance(models.Model):
@@ -204,21 +76,6 @@ class Substance(models.Model):
 
     def get_absolute_url(self):
         return reverse("evidence:substance-detail", kwargs={"slug": self.slug})
-
-
-class SourceArticleQuerySet(SearchableQuerySet):
-    SEARCH_FIELDS = {"title": "A", "text": "B"}
-    SEARCH_TITLE, SEARCH_BODY = "title", "text"
-
-    def published(self):
-        # An article is public once it is imported; its passages show only published claims.
-        return self.all()
-
-    def with_passage_counts(self):
-        return self.annotate(passage_count=Count("passages", filter=Q(passages__claim__status=Status.PUBLISHED)))
-
-    def for_list(self):
-        return self.with_passage_counts().order_by("title")
 
 
 class SourceArticle(models.Model):
@@ -267,38 +124,6 @@ class SourceArticle(models.Model):
         return parse_article(self.text)
 
 
-class ClaimQuerySet(PublishableQuerySet):
-    SEARCH_FIELDS = {"statement": "A", "summary": "B"}
-    SEARCH_TITLE, SEARCH_BODY = "statement", "summary"
-
-    def with_counts(self):
-        return self.annotate(
-            evidence_count=Count("evidence", distinct=True),
-            passage_count=Count("passages", distinct=True),
-        )
-
-    def for_list(self):
-        return self.with_counts().prefetch_related("substances").order_by("statement")
-
-    def for_detail(self):
-        return self.prefetch_related(
-            "substances",
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.select_related("study").order_by("study__year"),
-            ),
-            Prefetch(
-                "passages",
-                queryset=Passage.objects.select_related("article").order_by("article__title", "start"),
-            ),
-            Prefetch("warnings", queryset=Warning.objects.published().order_by("title")),
-            Prefetch(
-                "unfound_references",
-                queryset=UnfoundReference.objects.select_related("article").order_by("pk"),
-            ),
-        )
-
-
 class Claim(Reviewed):
     Topic = Topic
 
@@ -336,28 +161,6 @@ class Claim(Reviewed):
     @property
     def grade_label(self):
         return f"{self.get_verdict_display()} · {self.get_certainty_display().lower()} certainty"
-
-
-class StudyQuerySet(SearchableQuerySet):
-    SEARCH_FIELDS = {"title": "A", "finding": "B", "authors": "C", "venue": "C"}
-    SEARCH_TITLE, SEARCH_BODY = "title", "finding"
-
-    def published(self):
-        return self.filter(is_verified=True)
-
-    def for_list(self):
-        return self.annotate(claim_count=Count("evidence")).order_by("-year", "title")
-
-    def for_detail(self):
-        return self.prefetch_related(
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.filter(claim__status=Status.PUBLISHED)
-                .select_related("claim")
-                .order_by("claim__statement"),
-            ),
-            Prefetch("warnings", queryset=Warning.objects.published().order_by("title")),
-        )
 
 
 class Study(models.Model):
@@ -475,17 +278,6 @@ class Evidence(models.Model):
         return f"{self.study.short_citation} {self.get_direction_display().lower()} “{self.claim}”"
 
 
-class PassageQuerySet(SearchableQuerySet):
-    SEARCH_FIELDS = {"quote": "A"}
-    SEARCH_TITLE = "quote"
-
-    def published(self):
-        return self.filter(claim__status=Status.PUBLISHED)
-
-    def for_article(self):
-        return self.published().select_related("claim").order_by("start")
-
-
 class Passage(models.Model):
     """Where a claim appears in an article: a TextQuoteSelector plus a TextPositionSelector."""
 
@@ -553,37 +345,6 @@ class Passage(models.Model):
         other = overlapping.first()
         if other:
             raise ValidationError({"quote": _("This quote overlaps another passage: %(other)s") % {"other": other}})
-
-
-class WarningQuerySet(PublishableQuerySet):
-    SEARCH_FIELDS = {"title": "A", "text": "B"}
-    SEARCH_TITLE, SEARCH_BODY = "title", "text"
-
-    SEVERITY_ORDER = models.Case(
-        models.When(severity="high", then=0),
-        models.When(severity="moderate", then=1),
-        default=2,
-    )
-
-    def by_severity(self):
-        return self.order_by(self.SEVERITY_ORDER, "title")
-
-    def for_list(self):
-        return self.prefetch_related("substances").annotate(study_count=Count("studies")).by_severity()
-
-    def for_detail(self):
-        return self.prefetch_related(
-            "substances",
-            Prefetch("studies", queryset=Study.objects.order_by("-year")),
-            Prefetch("claims", queryset=Claim.objects.published().order_by("statement")),
-        )
-
-    def omitted_by(self, article):
-        """Published warnings bearing on a claim the article makes that the article never mentions."""
-        claim_ids = Passage.objects.filter(article=article).published().values("claim_id")
-        return (
-            self.published().filter(claims__in=claim_ids).exclude(mentioned_by__in=claim_ids).distinct().by_severity()
-        )
 
 
 class Warning(Reviewed):

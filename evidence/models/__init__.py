@@ -1,0 +1,78 @@
+"""The evidence library's models, re-exported so ``from evidence.models import Claim`` keeps working.
+
+choices.py    stored values (verdict, certainty, status, …) and their database checks
+querysets.py  named reads: published(), for_list(), for_detail(), search(q), …
+library.py    the models themselves
+"""
+
+from evidence.models.choices import (
+    REVIEWER_STATUSES,
+    Certainty,
+    Direction,
+    Placement,
+    Population,
+    Severity,
+    Status,
+    StudyDesign,
+    SubstanceKind,
+    Topic,
+    Verdict,
+    Wording,
+    choices_check,
+    text_hash,
+)
+from evidence.models.library import (
+    Claim,
+    Evidence,
+    Passage,
+    Reviewed,
+    SourceArticle,
+    Study,
+    Substance,
+    UnfoundReference,
+    Warning,
+)
+from evidence.models.querysets import (
+    ClaimQuerySet,
+    PassageQuerySet,
+    PublishableQuerySet,
+    SearchableQuerySet,
+    SourceArticleQuerySet,
+    StudyQuerySet,
+    SubstanceQuerySet,
+    WarningQuerySet,
+)
+
+__all__ = [
+    "REVIEWER_STATUSES",
+    "Certainty",
+    "Claim",
+    "ClaimQuerySet",
+    "Direction",
+    "Evidence",
+    "Passage",
+    "PassageQuerySet",
+    "Placement",
+    "Population",
+    "PublishableQuerySet",
+    "Reviewed",
+    "SearchableQuerySet",
+    "Severity",
+    "SourceArticle",
+    "SourceArticleQuerySet",
+    "Status",
+    "Study",
+    "StudyDesign",
+    "StudyQuerySet",
+    "Substance",
+    "SubstanceKind",
+    "SubstanceQuerySet",
+    "Topic",
+    "UnfoundReference",
+    "Verdict",
+    "Warning",
+    "WarningQuerySet",
+    "Wording",
+    "choices_check",
+    "text_hash",
+]

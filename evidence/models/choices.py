@@ -1,0 +1,111 @@
+"""Stored values and the helpers that keep them in the database (choices, hashes)."""
+
+import hashlib
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def choices_check(field, choices, name):
+    """A named CheckConstraint that refuses values outside a TextChoices class."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+def text_hash(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Verdict(models.TextChoices):
+    SUPPORTED = "supported", _("Supported")
+    MIXED = "mixed", _("Mixed")
+    INSUFFICIENT = "insufficient", _("Insufficient evidence")
+    CONTRADICTED = "contradicted", _("Contradicted")
+    UNVERIFIABLE = "unverifiable", _("Unverifiable")
+
+
+class Certainty(models.TextChoices):
+    HIGH = "high", _("High")
+    MODERATE = "moderate", _("Moderate")
+    LOW = "low", _("Low")
+    VERY_LOW = "very-low", _("Very low")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in-review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class SubstanceKind(models.TextChoices):
+    PLANT = "plant", _("Plant")
+    ALKALOID = "alkaloid", _("Alkaloid")
+    METABOLITE = "metabolite", _("Metabolite")
+
+
+class Topic(models.TextChoices):
+    MECHANISM = "mechanism", _("Mechanism")
+    EFFICACY = "efficacy", _("Efficacy")
+    DOSAGE = "dosage", _("Dosage")
+    SAFETY = "safety", _("Safety")
+    INTERACTIONS = "interactions", _("Interactions")
+    REGULATION = "regulation", _("Regulation")
+    BACKGROUND = "background", _("Background")
+    CITATION = "citation", _("Citation")
+    CREDENTIALS = "credentials", _("Credentials")
+
+
+class StudyDesign(models.TextChoices):
+    RCT = "rct", _("Randomised controlled trial")
+    CONTROLLED_TRIAL = "controlled-trial", _("Controlled trial")
+    COHORT = "cohort", _("Cohort study")
+    CASE_CONTROL = "case-control", _("Case-control study")
+    CROSS_SECTIONAL_SURVEY = "cross-sectional-survey", _("Cross-sectional survey")
+    CASE_REPORT = "case-report", _("Case report")
+    CASE_SERIES = "case-series", _("Case series")
+    SYSTEMATIC_REVIEW = "systematic-review", _("Systematic review")
+    NARRATIVE_REVIEW = "narrative-review", _("Narrative review")
+    ANIMAL = "animal", _("Animal study")
+    IN_VITRO = "in-vitro", _("In vitro study")
+    PHARMACOKINETIC = "pharmacokinetic", _("Pharmacokinetic study")
+    REGULATORY = "regulatory", _("Regulatory document")
+    SURVEILLANCE_REPORT = "surveillance-report", _("Surveillance report")
+
+
+class Population(models.TextChoices):
+    HUMANS = "humans", _("Humans")
+    ANIMALS = "animals", _("Animals")
+    CELLS = "cells", _("Cells")
+    NONE = "none", _("Not applicable")
+
+
+class Direction(models.TextChoices):
+    SUPPORTS = "supports", _("Supports")
+    CONTRADICTS = "contradicts", _("Contradicts")
+    MIXED = "mixed", _("Mixed")
+    NEUTRAL = "neutral", _("Neutral")
+
+
+class Wording(models.TextChoices):
+    ACCURATE = "accurate", _("Accurate")
+    OVERSTATED = "overstated", _("Overstated")
+    UNDERSTATED = "understated", _("Understated")
+    MISREPRESENTED = "misrepresented", _("Misrepresented")
+
+
+class Placement(models.TextChoices):
+    EXACT = "exact", _("Exact")
+    MOVED = "moved", _("Moved")
+    FUZZY = "fuzzy", _("Fuzzy")
+    ORPHANED = "orphaned", _("Orphaned")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MODERATE = "moderate", _("Moderate")
+    HIGH = "high", _("High")
+
+
+# Statuses a reviewer may set; publishing and withdrawing need the publish permission.
+REVIEWER_STATUSES = (Status.DRAFT, Status.IN_REVIEW)

@@ -1,0 +1,163 @@
+"""Named reads: every public page starts from ``published()`` and a shape method."""
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+
+import evidence.models as library  # the model classes, looked up when a query is built
+from evidence.models.choices import Status
+from evidence.search import search_queryset
+
+
+class SearchableQuerySet(models.QuerySet):
+    """``search(q)``: full-text search over ``SEARCH_FIELDS`` (field → weight A–D), best match first.
+
+    The body is backend-aware (evidence/search.py). On PostgreSQL it matches the stored
+    ``search_vector`` column of migration 0003, whose fields and weights must match these
+    (PostgreSQL refuses to change the type of a searched column until that column is dropped).
+    ``SEARCH_TITLE`` and ``SEARCH_BODY`` are the fields shown, highlighted, in results.
+    Public search starts from ``published()``: ``Claim.objects.published().search(q)``.
+    """
+
+    SEARCH_FIELDS = {}
+    SEARCH_TITLE = ""
+    SEARCH_BODY = ""
+
+    def search(self, q):
+        return search_queryset(self, q, fields=self.SEARCH_FIELDS, title=self.SEARCH_TITLE, body=self.SEARCH_BODY)
+
+
+class PublishableQuerySet(SearchableQuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class SubstanceQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"name": "A", "scientific_name": "A", "synonyms": "A", "summary": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "name", "summary"
+
+    def published(self):
+        # Substances have no review status: every one is public.
+        return self.all()
+
+    def for_list(self):
+        return self.select_related("parent").annotate(
+            claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED), distinct=True)
+        )
+
+    def for_detail(self):
+        return self.select_related("parent").prefetch_related(
+            "children",
+            Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
+            Prefetch("warnings", queryset=library.Warning.objects.published().by_severity()),
+        )
+
+
+class SourceArticleQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"title": "A", "text": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "title", "text"
+
+    def published(self):
+        # An article is public once it is imported; its passages show only published claims.
+        return self.all()
+
+    def with_passage_counts(self):
+        return self.annotate(passage_count=Count("passages", filter=Q(passages__claim__status=Status.PUBLISHED)))
+
+    def for_list(self):
+        return self.with_passage_counts().order_by("title")
+
+
+class ClaimQuerySet(PublishableQuerySet):
+    SEARCH_FIELDS = {"statement": "A", "summary": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "statement", "summary"
+
+    def with_counts(self):
+        return self.annotate(
+            evidence_count=Count("evidence", distinct=True),
+            passage_count=Count("passages", distinct=True),
+        )
+
+    def for_list(self):
+        return self.with_counts().prefetch_related("substances").order_by("statement")
+
+    def for_detail(self):
+        return self.prefetch_related(
+            "substances",
+            Prefetch(
+                "evidence",
+                queryset=library.Evidence.objects.select_related("study").order_by("study__year"),
+            ),
+            Prefetch(
+                "passages",
+                queryset=library.Passage.objects.select_related("article").order_by("article__title", "start"),
+            ),
+            Prefetch("warnings", queryset=library.Warning.objects.published().order_by("title")),
+            Prefetch(
+                "unfound_references",
+                queryset=library.UnfoundReference.objects.select_related("article").order_by("pk"),
+            ),
+        )
+
+
+class StudyQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"title": "A", "finding": "B", "authors": "C", "venue": "C"}
+    SEARCH_TITLE, SEARCH_BODY = "title", "finding"
+
+    def published(self):
+        return self.filter(is_verified=True)
+
+    def for_list(self):
+        return self.annotate(claim_count=Count("evidence")).order_by("-year", "title")
+
+    def for_detail(self):
+        return self.prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=library.Evidence.objects.filter(claim__status=Status.PUBLISHED)
+                .select_related("claim")
+                .order_by("claim__statement"),
+            ),
+            Prefetch("warnings", queryset=library.Warning.objects.published().order_by("title")),
+        )
+
+
+class PassageQuerySet(SearchableQuerySet):
+    SEARCH_FIELDS = {"quote": "A"}
+    SEARCH_TITLE = "quote"
+
+    def published(self):
+        return self.filter(claim__status=Status.PUBLISHED)
+
+    def for_article(self):
+        return self.published().select_related("claim").order_by("start")
+
+
+class WarningQuerySet(PublishableQuerySet):
+    SEARCH_FIELDS = {"title": "A", "text": "B"}
+    SEARCH_TITLE, SEARCH_BODY = "title", "text"
+
+    SEVERITY_ORDER = models.Case(
+        models.When(severity="high", then=0),
+        models.When(severity="moderate", then=1),
+        default=2,
+    )
+
+    def by_severity(self):
+        return self.order_by(self.SEVERITY_ORDER, "title")
+
+    def for_list(self):
+        return self.prefetch_related("substances").annotate(study_count=Count("studies")).by_severity()
+
+    def for_detail(self):
+        return self.prefetch_related(
+            "substances",
+            Prefetch("studies", queryset=library.Study.objects.order_by("-year")),
+            Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
+        )
+
+    def omitted_by(self, article):
+        """Published warnings bearing on a claim the article makes that the article never mentions."""
+        claim_ids = library.Passage.objects.filter(article=article).published().values("claim_id")
+        return (
+            self.published().filter(claims__in=claim_ids).exclude(mentioned_by__in=claim_ids).distinct().by_severity()
+        )
