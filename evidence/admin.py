@@ -5,13 +5,16 @@ reviewer only draft and in-review (a crafted POST fails validation), the publish
 actions exist only for editors, and the services refuse anyone without the permission.
 """
 
+import itertools
+
 from concurrency.admin import ConcurrentModelAdmin
 from concurrency.config import CONCURRENCY_LIST_EDITABLE_POLICY_ABORT_ALL
 from concurrency.forms import ConcurrentForm
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from evidence import services
@@ -26,6 +29,7 @@ from evidence.models import (
     Substance,
     UnfoundReference,
     Warning,
+    text_hash,
 )
 from evidence.text import (
     ArticleFormatError,
@@ -36,8 +40,38 @@ from evidence.text import (
 )
 
 
+class PassageLockMixin:
+    """Reviewers may not change or delete a passage once its claim is public."""
+
+    def _locked(self, request, obj):
+        return obj is not None and not services.can_publish(request.user, Claim) and passage_is_public(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.can_publish = services.can_publish(request.user, Claim)
+        return form
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History is for reading: who changed what, when. Reverting would bypass the review rules,
+    so a change is made by editing the item, where those rules apply."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History is read-only; edit the item itself to change it.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class PassageForm(forms.ModelForm):
     """Reviewers paste a quote; the form finds it in the article text and sets the offsets."""
+
+    can_publish = True  # set per request: reviewers may not change passages of published claims
 
     class Meta:
         model = Passage
@@ -46,6 +80,8 @@ class PassageForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.instance.pk and not self.can_publish and self.has_changed() and passage_is_public(self.instance):
+            raise ValidationError("Only editors can change a passage of a published claim.")
         quote = data.get("quote")
         article = data.get("article")
         if article is None and self.instance.article_id:
@@ -75,14 +111,53 @@ class PassageForm(forms.ModelForm):
         return data
 
 
+def passage_is_public(passage):
+    """Whether the stored passage belongs to a claim the public can see (or saw)."""
+    status = Passage.objects.filter(pk=passage.pk).values_list("claim__status", flat=True).first()
+    return status is not None and status not in REVIEWER_STATUSES
+
+
+class PassageFormSet(forms.BaseInlineFormSet):
+    """Checks what a single form cannot: overlaps between rows, and who may delete a row."""
+
+    can_publish = True
+
+    def clean(self):
+        super().clean()
+        spans = []
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None):
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                if form.instance.pk and not self.can_publish and passage_is_public(form.instance):
+                    raise ValidationError("Only editors can remove a passage of a published claim.")
+                continue
+            passage = form.instance
+            if passage.article_id and passage.start is not None and passage.end is not None:
+                spans.append((passage.article_id, passage.start, passage.end, passage.quote))
+        spans.sort()
+        for before, after in itertools.pairwise(spans):
+            if before[0] == after[0] and after[1] < before[2]:
+                raise ValidationError(f"Two passages overlap: “{before[3][:60]}” and “{after[3][:60]}”.")
+
+
 class PassageInlineForArticle(admin.TabularInline):
     model = Passage
     form = PassageForm
+    formset = PassageFormSet
     fields = ["quote", "claim", "wording", "wording_note", "start", "end", "placement"]
     readonly_fields = ["start", "end", "placement"]
     autocomplete_fields = ["claim"]
     extra = 0
     show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.can_publish = formset.form.can_publish = services.can_publish(request.user, Claim)
+        return formset
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim", "article").defer("article__text")
 
 
 class PassageInlineForClaim(PassageInlineForArticle):
@@ -120,15 +195,32 @@ class StatusAdminMixin:
             return False
         return super().has_change_permission(request, obj)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
+    def _restrict_status(self, request, form):
         if "status" in form.base_fields and not self.has_publish_permission(request):
             form.base_fields["status"].choices = [c for c in Status.choices if c[0] in REVIEWER_STATUSES]
         return form
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return self._restrict_status(request, super().get_form(request, obj, change=change, **kwargs))
+
+    def get_changelist_formset(self, request, **kwargs):
+        # modelformset_factory rebuilds the form's fields, so restrict the form it finally uses.
+        formset = super().get_changelist_formset(request, **kwargs)
+        self._restrict_status(request, formset.form)
+        return formset
+
+    def get_readonly_fields(self, request, obj=None):
+        # A public address is permanent: the slug is fixed once the item has been published.
+        fixed = ["slug"] if obj is not None and obj.published_at else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None and obj.published_at else super().get_prepopulated_fields(request, obj)
+
     def save_model(self, request, obj, form, change):
         wanted = obj.status
-        previous = form.initial.get("status", Status.DRAFT) if change else Status.DRAFT
+        stored = type(obj).objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
+        previous = stored or Status.DRAFT
         obj.status = previous
         obj._history_user = request.user
         super().save_model(request, obj, form, change)
@@ -178,7 +270,7 @@ class LockedForm(ConcurrentForm):
             if stored != self.cleaned_data[name]:
                 raise ValidationError(
                     "Someone else changed this %(name)s after you opened it, so your changes were not saved. "
-                    "Reload the page to see their version, then make your edit again.",
+                    "Open it again from the list to see their version, then make your edit again.",
                     params={"name": self.instance._meta.verbose_name},
                 )
         return forms.ModelForm.clean(self)
@@ -188,6 +280,14 @@ class LockedAdmin(ConcurrentModelAdmin):
     form = LockedForm
     # A conflict found while saving raises instead of being reported as a success.
     list_editable_policy = CONCURRENCY_LIST_EDITABLE_POLICY_ABORT_ALL
+
+    def response_action(self, request, queryset):
+        # Each selected row carries the version the list showed ("pk,version"); a bare pk is refused.
+        try:
+            return super().response_action(request, queryset)
+        except ImproperlyConfigured:
+            self.message_user(request, "The selection was out of date; select the items again.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ClaimForm(LockedForm):
@@ -203,7 +303,7 @@ class ClaimForm(LockedForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(StatusAdminMixin, LockedAdmin, SimpleHistoryAdmin):
+class ClaimAdmin(StatusAdminMixin, LockedAdmin, HistoryAdmin):
     status_service = staticmethod(services.claim_set_status)
     form = ClaimForm
     list_display = [
@@ -246,18 +346,26 @@ class ArticleImportForm(forms.ModelForm):
         model = SourceArticle
         fields = ["source_name", "original_url", "site", "text"]
 
+    def clean_text(self):
+        # Browsers send a textarea's line breaks as CRLF (HTML spec); the article's own are LF.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
     def clean(self):
         data = super().clean()
-        if data.get("text"):
+        text = data.get("text")
+        if text:
             try:
-                parse_article(data["text"])
+                parse_article(text)
             except ArticleFormatError as error:
                 self.add_error("text", f"Not a source article: {error}")
+            existing = SourceArticle.objects.filter(content_hash=text_hash(text)).first()
+            if existing:
+                self.add_error("text", f"This text is already in the library as “{existing.title}”.")
         return data
 
 
 @admin.register(SourceArticle)
-class SourceArticleAdmin(SimpleHistoryAdmin):
+class SourceArticleAdmin(admin.ModelAdmin):
     list_display = [
         "title",
         "source_name",
@@ -267,7 +375,7 @@ class SourceArticleAdmin(SimpleHistoryAdmin):
     ]
     search_fields = ["title", "source_name", "stated_author", "site"]
     list_filter = ["site"]
-    readonly_fields = ["text", "content_hash", "imported_at", "source_name"]
+    readonly_fields = ["slug", "text", "content_hash", "imported_at", "source_name"]  # slug: a permanent address
     fieldsets = [
         (
             None,
@@ -325,12 +433,11 @@ class SourceArticleAdmin(SimpleHistoryAdmin):
             original_url=obj.original_url,
             site=obj.site,
         )
-        obj.pk = result.article.pk
-        obj.__dict__.update(result.article.__dict__)
+        obj.__dict__.update(result.article.__dict__)  # the admin's messages and redirect use the stored row
 
 
 @admin.register(Study)
-class StudyAdmin(SimpleHistoryAdmin):
+class StudyAdmin(HistoryAdmin):
     list_display = [
         "key",
         "short_citation",
@@ -386,7 +493,7 @@ class SubstanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Warning)
-class WarningAdmin(StatusAdminMixin, LockedAdmin, SimpleHistoryAdmin):
+class WarningAdmin(StatusAdminMixin, LockedAdmin, HistoryAdmin):
     status_service = staticmethod(services.warning_set_status)
     list_display = ["title", "severity", "status", "study_total"]
     list_filter = ["status", "severity", "substances"]
@@ -412,7 +519,7 @@ class WarningAdmin(StatusAdminMixin, LockedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Passage)
-class PassageAdmin(SimpleHistoryAdmin):
+class PassageAdmin(PassageLockMixin, HistoryAdmin):
     form = PassageForm
     list_display = ["__str__", "article", "claim", "wording", "placement"]
     list_filter = ["wording", "placement", "claim__verdict"]

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 
 
 @pytest.fixture
@@ -17,13 +18,15 @@ def editor(db):
 
 
 @pytest.fixture
-def reviewer_client(client, reviewer):
+def reviewer_client(reviewer):
+    client = Client()  # its own session, so a test can hold a reviewer and an editor side by side
     client.force_login(reviewer)
     return client
 
 
 @pytest.fixture
-def editor_client(client, editor):
+def editor_client(editor):
+    client = Client()
     client.force_login(editor)
     return client
 

@@ -314,3 +314,132 @@ def test_the_service_refuses_to_save_a_stale_claim():
         stale.save()
     claim.refresh_from_db()
     assert claim.verdict == "mixed"
+
+
+def test_history_pages_render_but_reverting_from_history_is_refused(editor_client, reviewer_client):
+    claim = make_claim(status=Status.DRAFT, verdict="insufficient")
+    record = claim.history.earliest()
+    claim_publish_via_editor = editor_client.post(
+        reverse("admin:evidence_claim_changelist"),
+        {"action": "submit_for_review", "_selected_action": [selected(claim)]},
+    )
+    assert claim_publish_via_editor.status_code == 302
+    history = reverse("admin:evidence_claim_history", args=[claim.pk])
+    assert editor_client.get(history).status_code == 200
+    revert = reverse("admin:evidence_claim_simple_history", args=[claim.pk, record.history_id])
+    assert reviewer_client.get(revert).status_code == 200
+    claim.refresh_from_db()
+    data = claim_post_data(claim, verdict="supported", certainty="high", status=Status.DRAFT)
+    for client in (reviewer_client, editor_client):
+        assert client.post(revert, data).status_code == 403
+    claim.refresh_from_db()
+    assert (claim.status, claim.verdict) == (Status.IN_REVIEW, "insufficient")
+
+
+@pytest.mark.parametrize("model", [m for m in EVIDENCE_MODELS if hasattr(m, "history")], ids=lambda m: m._meta.label)
+def test_every_history_page_renders(admin_client, model):
+    populate()
+    obj = model._default_manager.first()
+    url = reverse(f"admin:evidence_{model._meta.model_name}_history", args=[obj.pk])
+    assert admin_client.get(url).status_code == 200
+
+
+def test_a_status_change_moves_the_version_so_a_form_opened_before_it_is_refused(editor_client, editor):
+    from evidence.services import claim_set_status
+
+    claim = make_claim(status=Status.PUBLISHED)
+    opened = claim_post_data(claim, summary="A typo fix made in a form opened earlier.")
+    claim_set_status(claim=claim, status=Status.WITHDRAWN, by=editor)
+    response = editor_client.post(change_url(claim), opened)
+    assert response.status_code == 200
+    assert "Someone else changed this claim" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Status.WITHDRAWN
+
+
+def test_a_selection_without_versions_gets_a_message_not_an_error(editor_client):
+    claim = make_claim(status=Status.IN_REVIEW)
+    url = reverse("admin:evidence_claim_changelist")
+    response = editor_client.post(url, {"action": "publish_selected", "_selected_action": [claim.pk]}, follow=True)
+    assert response.status_code == 200
+    assert "select the items again" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def test_reviewer_cannot_publish_even_if_status_became_list_editable(reviewer_client, monkeypatch):
+    from evidence.admin import ClaimAdmin
+
+    monkeypatch.setattr(ClaimAdmin, "list_editable", ["status"])
+    claim = make_claim(status=Status.IN_REVIEW)
+    response = reviewer_client.post(
+        reverse("admin:evidence_claim_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": claim.pk,
+            "form-0-status": Status.PUBLISHED,
+            f"_concurrency_version_{claim.pk}": claim.version,
+            "_save": "Save",
+        },
+    )
+    # The list form offers a reviewer no "published" (and the service would refuse it too).
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
+
+
+def test_two_overlapping_passages_in_one_save_are_refused(reviewer_client):
+    article, claim = make_article(), make_claim()
+    rows = [
+        {"quote": "Long-term use may lead", "claim": claim.pk, "wording": "accurate", "wording_note": ""},
+        {"quote": "may lead to dependence.", "claim": claim.pk, "wording": "accurate", "wording_note": ""},
+    ]
+    response = reviewer_client.post(change_url(article), article_post_data(article, rows))
+    assert response.status_code == 200
+    assert "Two passages overlap" in response.content.decode()
+    assert not Passage.objects.exists()
+
+
+def test_a_quote_across_a_list_marker_is_refused(reviewer_client):
+    article, claim = make_article(), make_claim()
+    row = {"quote": "- Dosage and Safety", "claim": claim.pk, "wording": "accurate", "wording_note": ""}
+    response = reviewer_client.post(change_url(article), article_post_data(article, [row]))
+    assert response.status_code == 200
+    assert "inside one paragraph" in response.content.decode()
+    assert not Passage.objects.exists()
+
+
+def test_reviewer_cannot_change_or_delete_a_passage_of_a_published_claim(reviewer_client, editor_client):
+    article, claim = make_article(), make_claim(status=Status.PUBLISHED)
+    passage = make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+    url = change_url(passage)
+    data = {
+        "article": article.pk,
+        "claim": claim.pk,
+        "quote": passage.quote,
+        "wording": "misrepresented",
+        "wording_note": "Changed by a reviewer.",
+    }
+    assert reviewer_client.post(url, data).status_code == 403
+    delete = reverse("admin:evidence_passage_delete", args=[passage.pk])
+    assert reviewer_client.post(delete, {"post": "yes"}).status_code == 403
+    passage.refresh_from_db()
+    assert passage.wording == "accurate"
+    assert editor_client.post(url, data).status_code == 302
+    passage.refresh_from_db()
+    assert passage.wording == "misrepresented"
+
+
+def test_pasting_an_article_with_browser_line_breaks_stores_the_articles_own(editor_client):
+    from evidence.models import SourceArticle
+    from tests.factories import article_text
+
+    text = article_text(tag="crlf")
+    add = reverse("admin:evidence_sourcearticle_add")
+    data = {"source_name": "pasted.txt", "original_url": "", "site": "", "text": text.replace("\n", "\r\n")}
+    assert editor_client.post(add, data).status_code == 302
+    assert SourceArticle.objects.get().text == text
+    again = editor_client.post(add, {**data, "source_name": "pasted-again.txt"})
+    assert "already in the library" in again.content.decode()
+    assert SourceArticle.objects.count() == 1
