@@ -70,7 +70,7 @@ def article_import(*, text, source_name, original_url="", site=""):
         return ImportResult(same_text, created=False)
     article = SourceArticle(
         title=structure.title[:300],
-        slug=unique_slug(SourceArticle, structure.title),
+        slug=unique_slug(SourceArticle, slugify(structure.title) or f"article-{digest[:8]}"),
         source_name=source_name,
         original_url=original_url,
         site=site,
@@ -137,7 +137,7 @@ def _set_status(obj, status, by):
     if (status not in REVIEWER_STATUSES or moving_out_of_editor_state) and not can_publish(by, type(obj)):
         raise PermissionDenied(f"Only editors can move a {obj._meta.verbose_name} to “{Status(status).label}”.")
     obj.status = status
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", "version"]  # the version moves, so a form opened earlier is refused
     if status == Status.PUBLISHED:
         obj.published_at = timezone.now()
         fields.append("published_at")
