@@ -5,11 +5,14 @@ blocks that carry code-point offsets into the text, so highlights can be placed 
 same offsets that passages store.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+logger = logging.getLogger(__name__)
 
 RESOURCES_HEADING = "Related Resources"
 AUTHOR_HEADING = "About the Author"
@@ -203,6 +206,15 @@ def locate_quote(text, quote, start=None):
     return first
 
 
+def fits_one_block(text, start, end):
+    """Whether ``text[start:end]`` lies inside one block (paragraph, heading, list item) of the article."""
+    try:
+        structure = parse_article(text)
+    except ArticleFormatError:
+        return False
+    return any(block.start <= start and end <= block.end for block in structure.blocks())
+
+
 def context_around(text, start, end, length=32):
     return text[max(0, start - length) : start], text[end : end + length]
 
@@ -249,7 +261,14 @@ def passage_attrs(passage):
 def render_structure(text, passages):
     """Parse ``text`` and give every block its highlighted HTML; passages are placed by offset."""
     structure = parse_article(text)
-    passages = sorted(passages, key=lambda passage: passage.start)
+    placed, position = [], 0
+    for passage in sorted(passages, key=lambda passage: passage.start):
+        if passage.start < position or text[passage.start : passage.end] != passage.quote:
+            logger.error("Passage %s does not fit the article text; it is not highlighted.", passage.pk)
+            continue
+        placed.append(passage)
+        position = passage.end
+    passages = placed
     for block in structure.blocks():
         spans = [(p.start, p.end, passage_attrs(p)) for p in passages if p.start >= block.start and p.end <= block.end]
         block.html = highlight(text, spans, block.start, block.end)

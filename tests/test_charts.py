@@ -213,12 +213,14 @@ def reviewed_article():
             claim=contradicted,
             quote="Kratom is safe when used responsibly.",
             wording="overstated",
+            wording_note="Calls it safe despite documented harms.",
         ),
         make_passage(
             article=article,
             claim=supported,
             quote="Long-term use may lead to dependence.",
             wording="understated",
+            wording_note="Plays down how common dependence is.",
         ),
     ]
     return article, passages

@@ -75,3 +75,17 @@ def test_a_study_with_an_unconfirmed_author_list_shows_no_author_in_its_citation
     study = make_study(authors="", authors_confirmed=False, year=2018, venue="J Psychoactive Drugs")
     assert study.first_author == ""
     assert "2018" in study.short_citation
+
+
+def test_a_passage_worded_other_than_accurate_needs_a_note():
+    article, claim = make_article(), make_claim()
+    with pytest.raises(ValidationError) as error:
+        make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.", wording="overstated")
+    assert "wording_note" in error.value.message_dict
+
+
+def test_a_passage_must_lie_inside_one_block_of_the_article():
+    article, claim = make_article(), make_claim()
+    with pytest.raises(ValidationError) as error:
+        make_passage(article=article, claim=claim, quote="- Dosage and Safety")
+    assert "inside one paragraph" in str(error.value)

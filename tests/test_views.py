@@ -3,7 +3,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from evidence.models import Claim, Status
+from evidence.models import Claim, Passage, Status
 from tests.factories import (
     article_text,
     make_article,
@@ -258,3 +258,34 @@ def test_the_not_found_page_helps_the_reader_on(client):
     assert response.status_code == 404
     links = [a["href"] for a in soup(response).select("main a")]
     assert "/claims/" in links and "/" in links
+
+
+def test_unverified_studies_never_appear_on_public_claim_or_warning_pages(client):
+    claim = make_claim()
+    verified = make_study(title="A verified survey")
+    unverified = make_study(title="An unchecked preprint", is_verified=False)
+    make_evidence(claim=claim, study=verified)
+    make_evidence(claim=claim, study=unverified)
+    warning = make_warning(claims=[claim], studies=[verified, unverified])
+    for url in (claim.get_absolute_url(), warning.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert verified.title in page and unverified.title not in page
+
+
+def test_claims_sort_by_their_place_on_the_certainty_scale(client):
+    for certainty in ["very-low", "high", "low", "moderate"]:
+        make_claim(certainty=certainty, statement=f"Claim graded {certainty}.")
+    rows = [a.get_text() for a in soup(client.get("/claims/?o=certainty")).select(".claim-row a")]
+    assert rows == ["Claim graded high.", "Claim graded moderate.", "Claim graded low.", "Claim graded very-low."]
+
+
+def test_an_article_page_still_renders_when_a_stored_passage_no_longer_fits(client):
+    article, claim = make_article(), make_claim()
+    good = make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+    start = article.text.index("may lead to dependence")
+    Passage.objects.bulk_create(  # written past validation, as a bad import or a manual SQL fix might
+        [Passage(article=article, claim=claim, quote="may lead to dependence", start=start, end=start + 22)]
+    )
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert [m["id"] for m in soup(response).select("mark")] == [f"passage-{good.pk}"]

@@ -12,6 +12,12 @@ def choices_check(field, choices, name):
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
 
 
+def rank(field, values):
+    """An expression ordering ``field`` by the position of its value in ``values`` (not alphabetically)."""
+    whens = [models.When(**{field: value}, then=position) for position, value in enumerate(values)]
+    return models.Case(*whens, default=len(values), output_field=models.IntegerField())
+
+
 def text_hash(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

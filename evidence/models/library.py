@@ -39,6 +39,7 @@ from evidence.models.querysets import (
     SubstanceQuerySet,
     WarningQuerySet,
 )
+from evidence.text import fits_one_block
 
 
 class Reviewed(models.Model):
@@ -116,12 +117,6 @@ class SourceArticle(models.Model):
     def clean(self):
         if self.text and self.content_hash and self.content_hash != text_hash(self.text):
             raise ValidationError(_("The article text does not match its content hash."))
-
-    @property
-    def structure(self):
-        from evidence.text import parse_article
-
-        return parse_article(self.text)
 
 
 class Claim(Reviewed):
@@ -332,13 +327,22 @@ class Passage(models.Model):
         return f"passage-{self.pk}"
 
     def clean(self):
+        if self.wording != Wording.ACCURATE and not self.wording_note.strip():
+            raise ValidationError({"wording_note": _("Say in one line how this wording departs from the evidence.")})
         if not self.article_id or not self.quote:
             return
         text = self.article.text
         if self.start is None or self.end is None or text[self.start : self.end] != self.quote:
             raise ValidationError({"quote": _("The article text at these offsets is not this quote.")})
-        if "\n" in self.quote:
-            raise ValidationError({"quote": _("A passage cannot span more than one paragraph.")})
+        if not fits_one_block(text, self.start, self.end):
+            raise ValidationError(
+                {
+                    "quote": _(
+                        "A passage must lie inside one paragraph, heading or list item of the article "
+                        "(without a list's “- ” marker)."
+                    )
+                }
+            )
         overlapping = Passage.objects.filter(article_id=self.article_id, start__lt=self.end, end__gt=self.start)
         if self.pk:
             overlapping = overlapping.exclude(pk=self.pk)

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Count, Prefetch, Q
 
 import evidence.models as library  # the model classes, looked up when a query is built
-from evidence.models.choices import Status
+from evidence.models.choices import Certainty, Severity, Status, Verdict, rank
 from evidence.search import search_queryset
 
 
@@ -78,14 +78,21 @@ class ClaimQuerySet(PublishableQuerySet):
         )
 
     def for_list(self):
-        return self.with_counts().prefetch_related("substances").order_by("statement")
+        return (
+            self.with_counts()
+            .annotate(verdict_rank=rank("verdict", Verdict.values), certainty_rank=rank("certainty", Certainty.values))
+            .prefetch_related("substances")
+            .order_by("statement")
+        )
 
     def for_detail(self):
         return self.prefetch_related(
             "substances",
             Prefetch(
                 "evidence",
-                queryset=library.Evidence.objects.select_related("study").order_by("study__year"),
+                queryset=library.Evidence.objects.filter(study__is_verified=True)
+                .select_related("study")
+                .order_by("study__year"),
             ),
             Prefetch(
                 "passages",
@@ -136,11 +143,7 @@ class WarningQuerySet(PublishableQuerySet):
     SEARCH_FIELDS = {"title": "A", "text": "B"}
     SEARCH_TITLE, SEARCH_BODY = "title", "text"
 
-    SEVERITY_ORDER = models.Case(
-        models.When(severity="high", then=0),
-        models.When(severity="moderate", then=1),
-        default=2,
-    )
+    SEVERITY_ORDER = rank("severity", list(reversed(Severity.values)))  # high first
 
     def by_severity(self):
         return self.order_by(self.SEVERITY_ORDER, "title")
@@ -151,7 +154,7 @@ class WarningQuerySet(PublishableQuerySet):
     def for_detail(self):
         return self.prefetch_related(
             "substances",
-            Prefetch("studies", queryset=library.Study.objects.order_by("-year")),
+            Prefetch("studies", queryset=library.Study.objects.published().order_by("-year")),
             Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
         )
 
