@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,7 +35,14 @@ from evidence.models import (
     Warning,
     Wording,
 )
-from evidence.text import ArticleFormatError, QuoteAmbiguous, QuoteNotFound, locate_quote, parse_article
+from evidence.text import (
+    ArticleFormatError,
+    QuoteAmbiguous,
+    QuoteNotFound,
+    fits_one_block,
+    locate_quote,
+    parse_article,
+)
 
 SEED_DIR = Path(__file__).resolve().parent / "seed_library"
 VERDICTS_WITHOUT_EVIDENCE = {Verdict.INSUFFICIENT, Verdict.UNVERIFIABLE}
@@ -53,6 +61,8 @@ class LoadReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+    kept: Counter = field(default_factory=Counter)
+    kept_items: list = field(default_factory=list)
     extra_passages: list = field(default_factory=list)
 
     def note(self, kind, outcome):
@@ -100,6 +110,39 @@ def _read_yaml(path, checker, expect=list):
     return data
 
 
+def _dicts(items, where, check):
+    """The entries of a list that are mappings; anything else is reported, not crashed on."""
+    if not isinstance(items, list):
+        check.require(False, where, "expected a list")
+        return []
+    good = []
+    for index, item in enumerate(items, start=1):
+        if check.require(isinstance(item, dict), where, f"entry {index} is not a mapping of fields: {item!r:.60}"):
+            good.append(item)
+    return good
+
+
+def _field_problems(model, values):
+    """What the model's own validation says about these values (lengths, types, choices)."""
+    try:
+        model(**values).clean_fields()
+    except ValidationError as error:
+        return [f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()]
+    except (TypeError, ValueError) as error:
+        return [str(error)]
+    return []
+
+
+def _unique(items, key, file, check, label):
+    seen = {}
+    for item in items:
+        value = item.get(key)
+        if value in (None, ""):
+            continue
+        if check.require(value not in seen, _where(file, item), f"{label} {value!r} is also used by {seen.get(value)}"):
+            seen[value] = item.get("slug") or item.get("key")
+
+
 def _where(file, item, key="slug"):
     label = item.get(key) if isinstance(item, dict) else None
     return f"{file} [{label or '?'}]"
@@ -109,11 +152,11 @@ def read_library(directory=SEED_DIR):
     """Read and validate the whole library; raise SeedError listing every problem."""
     directory = Path(directory)
     check = _Checker()
-    substances = _read_yaml(directory / "substances.yaml", check)
-    studies = _read_yaml(directory / "studies.yaml", check)
-    claims = _read_yaml(directory / "claims.yaml", check)
-    warnings = _read_yaml(directory / "warnings.yaml", check)
-    unfound = _read_yaml(directory / "unfound_references.yaml", check)
+    substances = _dicts(_read_yaml(directory / "substances.yaml", check), "substances.yaml", check)
+    studies = _dicts(_read_yaml(directory / "studies.yaml", check), "studies.yaml", check)
+    claims = _dicts(_read_yaml(directory / "claims.yaml", check), "claims.yaml", check)
+    warnings = _dicts(_read_yaml(directory / "warnings.yaml", check), "warnings.yaml", check)
+    unfound = _dicts(_read_yaml(directory / "unfound_references.yaml", check), "unfound_references.yaml", check)
 
     substance_slugs = {s.get("slug") for s in substances if isinstance(s, dict)}
     for item in substances:
@@ -124,6 +167,13 @@ def read_library(directory=SEED_DIR):
         parent = item.get("parent") or ""
         check.require(not parent or parent in substance_slugs, where, f"unknown parent substance {parent!r}")
         check.require(isinstance(item.get("synonyms", []), list), where, "synonyms must be a list")
+
+    _unique(substances, "name", "substances.yaml", check, "name")
+    for item in substances:
+        fields = {k: item.get(k) or "" for k in ("name", "slug", "scientific_name", "kind", "summary")}
+        for problem in _field_problems(Substance, fields):
+            check.require(False, _where("substances.yaml", item), problem)
+        check.require(item.get("parent") != item.get("slug"), _where("substances.yaml", item), "is its own parent")
 
     study_keys = set()
     for item in studies:
@@ -136,7 +186,23 @@ def read_library(directory=SEED_DIR):
         check.require(item.get("doi") or item.get("pmid") or item.get("url"), where, "no DOI, PMID or URL")
         check.require(item.get("verified_on"), where, "no verified_on page")
 
+    _unique(studies, "doi", "studies.yaml", check, "DOI")
+    _unique(studies, "pmid", "studies.yaml", check, "PMID")
+    study_fields = ("key", "title", "authors", "venue", "doi", "pmid", "pmcid", "url", "design", "population")
+    for item in studies:
+        fields = {k: item.get(k) if item.get(k) is not None else "" for k in study_fields}
+        fields["year"] = item.get("year")
+        for problem in _field_problems(Study, fields):
+            check.require(False, _where("studies.yaml", item, "key"), problem)
+
     claim_slugs = set()
+    _unique(claims, "statement", "claims.yaml", check, "statement")
+    for item in claims:
+        fields = {k: item.get(k) if item.get(k) is not None else "" for k in ("slug", "statement", "summary")}
+        for problem in _field_problems(Claim, {**fields, "topic": "background"}):
+            check.require(False, _where("claims.yaml", item), problem)
+        for key in ("statement", "summary"):
+            check.require(isinstance(item.get(key, ""), str), _where("claims.yaml", item), f"{key} must be text")
     for item in claims:
         where = _where("claims.yaml", item)
         check.require(item.get("slug") and item.get("statement"), where, "missing slug or statement")
@@ -148,7 +214,7 @@ def read_library(directory=SEED_DIR):
         check.require((item.get("summary") or "").strip(), where, "missing summary")
         for slug in item.get("substances") or []:
             check.require(slug in substance_slugs, where, f"unknown substance {slug!r}")
-        evidence = item.get("evidence") or []
+        evidence = _dicts(item.get("evidence") or [], where, check)
         check.require(
             evidence or item.get("verdict") in VERDICTS_WITHOUT_EVIDENCE,
             where,
@@ -162,15 +228,21 @@ def read_library(directory=SEED_DIR):
             seen.add(key)
             check.choice(row.get("direction"), Direction, where, "direction")
 
+    _unique(warnings, "title", "warnings.yaml", check, "title")
     for item in warnings:
         where = _where("warnings.yaml", item)
+        fields = {k: item.get(k) if item.get(k) is not None else "" for k in ("slug", "title", "text")}
+        for problem in _field_problems(Warning, {**fields, "severity": "low"}):
+            check.require(False, where, problem)
+        for key in ("title", "text"):
+            check.require(isinstance(item.get(key, ""), str), where, f"{key} must be text")
         for key in ("slug", "title", "text"):
             check.require(item.get(key), where, f"missing {key}")
         check.choice(item.get("severity"), Severity, where, "severity")
         check.require(item.get("studies"), where, "no studies behind the warning")
         for key in item.get("studies") or []:
             check.require(key in study_keys, where, f"unknown study {key!r}")
-        for slug in (item.get("claims") or []) + (item.get("mentioned_by") or []):
+        for slug in [*(item.get("claims") or []), *(item.get("mentioned_by") or [])]:
             check.require(slug in claim_slugs, where, f"unknown claim {slug!r}")
         for slug in item.get("substances") or []:
             check.require(slug in substance_slugs, where, f"unknown substance {slug!r}")
@@ -194,12 +266,21 @@ def read_library(directory=SEED_DIR):
         name = data.get("article")
         if not check.require(name in articles, file, f"unknown article {name!r}"):
             continue
+        if not check.require(name not in passages, file, f"a second passage file for {name}"):
+            continue
         text = articles[name]
-        blocks = list(parse_article(text).blocks())
         placed = []
-        for index, item in enumerate(data.get("passages") or [], start=1):
+        for index, item in enumerate(_dicts(data.get("passages") or [], file, check), start=1):
             where = f"{file} [passage {index}: {str(item.get('quote', ''))[:40]!r}]"
             quote = item.get("quote") or ""
+            if not check.require(isinstance(quote, str), where, "quote must be text"):
+                continue
+            if not check.require(
+                item.get("start") is None or isinstance(item.get("start"), int), where, "start must be a number"
+            ):
+                continue
+            if not check.require(len(str(item.get("note") or "")) <= 300, where, "note is longer than 300 characters"):
+                continue
             check.require(item.get("claim") in claim_slugs, where, f"unknown claim {item.get('claim')!r}")
             check.choice(item.get("wording"), Wording, where, "wording")
             check.require(
@@ -215,9 +296,7 @@ def read_library(directory=SEED_DIR):
                 continue
             end = start + len(quote)
             check.require(
-                any(block.start <= start and end <= block.end for block in blocks),
-                where,
-                "quote is not inside one paragraph, heading or list item",
+                fits_one_block(text, start, end), where, "quote is not inside one paragraph, heading or list item"
             )
             placed.append({**item, "start": start, "end": end, "where": where})
         placed.sort(key=lambda p: p["start"])
@@ -233,7 +312,7 @@ def read_library(directory=SEED_DIR):
         where = _where("unfound_references.yaml", item, "citation")
         check.require(item.get("article") in articles, where, f"unknown article {item.get('article')!r}")
         check.require(item.get("claim") in claim_slugs, where, f"unknown claim {item.get('claim')!r}")
-        check.require((item.get("searched") or "").strip(), where, "say what was searched")
+        check.require(str(item.get("searched") or "").strip(), where, "say what was searched")
         text = articles.get(item.get("article"), "")
         check.require(item.get("quote") and item["quote"] in text, where, "quote does not occur in the article")
         claim = next((c for c in claims if c.get("slug") == item.get("claim")), {})
@@ -244,49 +323,67 @@ def read_library(directory=SEED_DIR):
     return SeedLibrary(substances, studies, claims, warnings, articles, passages, unfound)
 
 
-def _sync(model, lookup, values, report, kind):
-    """Create or update one row, saving only when something differs."""
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        obj.full_clean()
-        obj.save()
-        report.note(kind, "created")
+class _Writer:
+    """Creates what is missing. What exists and differs from the files is a curator's edit: it is
+    kept, unless ``update`` asks for the files to win. Nothing already public is re-published."""
+
+    def __init__(self, update):
+        self.update = update
+        self.report = LoadReport()
+
+    def sync(self, model, lookup, values, kind, m2m=None):
+        m2m = m2m or {}
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model(**lookup, **values)
+            obj.full_clean()
+            obj._change_reason = "loaded from the seed library"
+            obj.save()
+            for name, objects in m2m.items():
+                getattr(obj, name).set(objects)
+            self.report.note(kind, "created")
+            if hasattr(obj, "status"):
+                self._publish(obj)
+            return obj
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        m2m_changed = [
+            name for name, objects in m2m.items() if {o.pk for o in getattr(obj, name).all()} != {o.pk for o in objects}
+        ]
+        if not changed and not m2m_changed:
+            self.report.note(kind, "unchanged")
+        elif self.update:
+            for name in changed:
+                setattr(obj, name, values[name])
+            if changed:
+                obj.full_clean()
+                obj._change_reason = "updated from the seed library"
+                obj.save()
+            for name in m2m_changed:
+                getattr(obj, name).set(m2m[name])
+            self.report.note(kind, "updated")
+        else:
+            self.report.note(kind, "kept")
+            self.report.kept_items.append(f"{kind}: {obj}")
         return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.full_clean()
-        obj.save()
-        report.note(kind, "updated")
-    else:
-        report.note(kind, "unchanged")
-    return obj
 
-
-def _sync_m2m(manager, objects):
-    if {o.pk for o in manager.all()} != {o.pk for o in objects}:
-        manager.set(objects)
-
-
-def _publish(obj, report, kind):
-    if obj.status != Status.PUBLISHED:
+    def _publish(self, obj):
         obj.status = Status.PUBLISHED
-        obj.published_at = obj.published_at or timezone.now()
-        obj.save(update_fields=["status", "published_at", "updated_at"])
-        if report.unchanged[kind]:
-            report.unchanged[kind] -= 1
-            report.updated[kind] += 1
+        obj.published_at = timezone.now()
+        obj._change_reason = "published by the seed library load"
+        obj.save(update_fields=["status", "published_at", "updated_at", "version"])
 
 
 @transaction.atomic
-def seed_library_load(*, directory=SEED_DIR, dry_run=False):
-    """Validate and load the seed library; with ``dry_run`` validate only."""
+def seed_library_load(*, directory=SEED_DIR, dry_run=False, update=False):
+    """Validate and load the seed library; with ``dry_run`` validate only.
+
+    Missing items are created and published. Items that exist but differ from the files are kept
+    as curators left them unless ``update`` is set; their status is never changed.
+    """
     library = read_library(directory)
-    report = LoadReport()
+    writer = _Writer(update)
     if dry_run:
-        return report
+        return writer.report
 
     substances = {}
     for item in sorted(library.substances, key=lambda s: bool(s.get("parent"))):
@@ -298,35 +395,20 @@ def seed_library_load(*, directory=SEED_DIR, dry_run=False):
             "summary": (item.get("summary") or "").strip(),
             "parent": substances.get(item.get("parent") or ""),
         }
-        substances[item["slug"]] = _sync(Substance, {"slug": item["slug"]}, values, report, "substances")
+        substances[item["slug"]] = writer.sync(Substance, {"slug": item["slug"]}, values, "substances")
 
     studies = {}
+    text_fields = ("title", "authors", "venue", "doi", "pmid", "pmcid", "url", "design", "population")
+    text_fields += ("sample_size", "finding", "verified_on", "notes")
     for item in library.studies:
-        values = {
-            name: (item.get(name) if item.get(name) is not None else "")
-            for name in (
-                "title",
-                "authors",
-                "venue",
-                "doi",
-                "pmid",
-                "pmcid",
-                "url",
-                "design",
-                "population",
-                "sample_size",
-                "finding",
-                "verified_on",
-                "notes",
-            )
-        }
+        values = {name: (item.get(name) if item.get(name) is not None else "") for name in text_fields}
         values.update(
             year=item.get("year"),
             title_is_descriptive=bool(item.get("title_is_descriptive")),
             authors_confirmed=bool(item.get("authors_confirmed", True)),
             is_verified=True,
         )
-        studies[item["key"]] = _sync(Study, {"key": item["key"]}, values, report, "studies")
+        studies[item["key"]] = writer.sync(Study, {"key": item["key"]}, values, "studies")
 
     claims = {}
     for item in library.claims:
@@ -337,74 +419,53 @@ def seed_library_load(*, directory=SEED_DIR, dry_run=False):
             "certainty": item["certainty"],
             "summary": item["summary"].strip(),
         }
-        claim = _sync(Claim, {"slug": item["slug"]}, values, report, "claims")
-        _sync_m2m(claim.substances, [substances[s] for s in item.get("substances") or []])
+        m2m = {"substances": [substances[s] for s in item.get("substances") or []]}
+        claim = writer.sync(Claim, {"slug": item["slug"]}, values, "claims", m2m)
         for row in item.get("evidence") or []:
-            _sync(
+            writer.sync(
                 Evidence,
                 {"claim": claim, "study": studies[row["study"]]},
                 {"direction": row["direction"], "note": (row.get("note") or "").strip()},
-                report,
                 "evidence",
             )
-        _publish(claim, report, "claims")
         claims[item["slug"]] = claim
 
     articles = {}
     for name, text in library.articles.items():
         result = services.article_import(text=text, source_name=name)
         articles[name] = result.article
-        report.note("articles", "created" if result.created else "unchanged")
+        writer.report.note("articles", "created" if result.created else "unchanged")
 
     for name, items in library.passages.items():
         article = articles[name]
         wanted = set()
         for item in items:
-            passage = Passage.objects.filter(article=article, start=item["start"]).first()
+            placed = services.passage_place(passage=Passage(article=article, quote=item["quote"]), start=item["start"])
             values = {
                 "claim": claims[item["claim"]],
                 "quote": item["quote"],
+                "end": placed.end,
+                "prefix": placed.prefix,
+                "suffix": placed.suffix,
                 "wording": item["wording"],
                 "wording_note": (item.get("note") or "").strip(),
             }
-            if passage is None:
-                passage = Passage(article=article, **values)
-                services.passage_place(passage=passage, start=item["start"])
-                passage.full_clean()
-                passage.save()
-                report.note("passages", "created")
-            elif any(getattr(passage, k) != v for k, v in values.items()) or passage.end != item["end"]:
-                for key, value in values.items():
-                    setattr(passage, key, value)
-                services.passage_place(passage=passage, start=item["start"])
-                passage.full_clean()
-                passage.save()
-                report.note("passages", "updated")
-            else:
-                report.note("passages", "unchanged")
+            passage = writer.sync(Passage, {"article": article, "start": item["start"]}, values, "passages")
             wanted.add(passage.pk)
         extra = Passage.objects.filter(article=article).exclude(pk__in=wanted)
-        report.extra_passages += [f"{name}: {p}" for p in extra]
+        writer.report.extra_passages += [f"{name}: {p}" for p in extra]
 
     for item in library.warnings:
         values = {"title": item["title"], "severity": item["severity"], "text": item["text"].strip()}
-        warning = _sync(Warning, {"slug": item["slug"]}, values, report, "warnings")
-        _sync_m2m(warning.substances, [substances[s] for s in item.get("substances") or []])
-        _sync_m2m(warning.studies, [studies[k] for k in item.get("studies") or []])
-        _sync_m2m(warning.claims, [claims[s] for s in item.get("claims") or []])
-        _sync_m2m(warning.mentioned_by, [claims[s] for s in item.get("mentioned_by") or []])
-        _publish(warning, report, "warnings")
+        m2m = {
+            "substances": [substances[s] for s in item.get("substances") or []],
+            "studies": [studies[k] for k in item.get("studies") or []],
+            "claims": [claims[s] for s in item.get("claims") or []],
+            "mentioned_by": [claims[s] for s in item.get("mentioned_by") or []],
+        }
+        writer.sync(Warning, {"slug": item["slug"]}, values, "warnings", m2m)
 
     for item in library.unfound:
-        _sync(
-            UnfoundReference,
-            {
-                "article": articles[item["article"]],
-                "claim": claims[item["claim"]],
-                "citation": item["citation"],
-            },
-            {"searched": item["searched"].strip()},
-            report,
-            "unfound references",
-        )
-    return report
+        lookup = {"article": articles[item["article"]], "claim": claims[item["claim"]], "citation": item["citation"]}
+        writer.sync(UnfoundReference, lookup, {"searched": item["searched"].strip()}, "unfound references")
+    return writer.report

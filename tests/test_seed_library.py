@@ -205,3 +205,38 @@ def test_article_that_gives_doses_without_mentioning_dependence_shows_it_left_ou
 def test_synonyms_readers_use_are_recorded(loaded):
     synonyms = {s for substance in Substance.objects.all() for s in substance.synonyms}
     assert {"7-OH", "MG", "ketum", "biak"} <= synonyms
+
+
+def test_a_malformed_entry_is_reported_by_file_and_item_not_crashed_on(seed_copy, capsys):
+    path = seed_copy / "claims.yaml"
+
+    def change(claims):
+        claim = next(c for c in claims if c.get("evidence"))
+        claim["evidence"][0] = "just a study name"
+
+    edit_yaml(path, change)
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        call_command("load_seed_library", path=str(seed_copy), verbosity=0)
+    assert "is not a mapping of fields" in capsys.readouterr().err
+
+
+def test_reloading_keeps_curators_edits_and_never_republishes_a_withdrawn_claim(loaded, editor):
+    from evidence.services import claim_set_status
+
+    edited = Claim.objects.get(slug="kratom-relieves-muscle-soreness")
+    edited.summary = "A curator's newer summary."
+    edited.save()
+    withdrawn = Claim.objects.exclude(pk=edited.pk).first()
+    claim_set_status(claim=withdrawn, status=Status.WITHDRAWN, by=editor)
+
+    call_command("load_seed_library", verbosity=0)
+    edited.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert edited.summary == "A curator's newer summary."
+    assert withdrawn.status == Status.WITHDRAWN
+
+    call_command("load_seed_library", update=True, verbosity=0)
+    edited.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert edited.summary != "A curator's newer summary."
+    assert withdrawn.status == Status.WITHDRAWN

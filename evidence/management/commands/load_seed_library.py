@@ -18,10 +18,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--path", default=str(SEED_DIR), help="Folder holding the seed library files.")
         parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="Overwrite items that differ from the files (curators' edits). Statuses are never changed.",
+        )
 
-    def handle(self, *args, path, dry_run=False, verbosity=1, **options):
+    def handle(self, *args, path, dry_run=False, update=False, verbosity=1, **options):
         try:
-            report = seed_library_load(directory=Path(path), dry_run=dry_run)
+            report = seed_library_load(directory=Path(path), dry_run=dry_run, update=update)
         except SeedError as error:
             for problem in error.problems:
                 self.stderr.write(self.style.ERROR(problem))
@@ -30,12 +35,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("The seed library is valid (dry run: nothing was written)."))
             return
         if verbosity:
-            kinds = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
+            kinds = sorted(set(report.created) | set(report.updated) | set(report.unchanged) | set(report.kept))
             for kind in kinds:
                 self.stdout.write(
                     f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated, "
-                    f"{report.unchanged[kind]} unchanged"
+                    f"{report.unchanged[kind]} unchanged, {report.kept[kind]} kept as edited"
                 )
+            for item in report.kept_items:
+                self.stdout.write(self.style.WARNING(f"Kept a curator's edit that differs from the files: {item}"))
+            if report.kept_items:
+                self.stdout.write("Run with --update to overwrite those edits with the files.")
             for extra in report.extra_passages:
                 self.stdout.write(self.style.WARNING(f"Kept a passage that the seed files do not list: {extra}"))
             self.stdout.write(self.style.SUCCESS("Seed library loaded."))
