@@ -64,17 +64,18 @@ class ClaimFilter(FacetedFilterSet):
         label="Appears in article",
         distinct=True,
     )
+    # Verdict and certainty sort by their place on the scale (from "supported" and from "high").
     o = django_filters.OrderingFilter(
         fields=(
             ("statement", "statement"),
-            ("verdict", "verdict"),
-            ("certainty", "certainty"),
+            ("verdict_rank", "verdict"),
+            ("certainty_rank", "certainty"),
             ("updated_at", "updated"),
         ),
         field_labels={
             "statement": "Statement",
-            "verdict": "Verdict",
-            "certainty": "Certainty",
+            "verdict_rank": "Verdict",
+            "certainty_rank": "Certainty",
             "updated_at": "Recently updated",
         },
         label="Sort by",

@@ -45,20 +45,6 @@ def markdown_filter(source):
     return mark_safe(render_markdown(source))  # sanitised by nh3 above
 
 
-VERDICT_ICONS = {
-    "supported": "✓",
-    "mixed": "±",
-    "insufficient": "?",
-    "contradicted": "✗",
-    "unverifiable": "⊘",
-}
-
-
-@register.filter
-def verdict_icon(verdict):
-    return VERDICT_ICONS.get(verdict, "")
-
-
 @register.inclusion_tag("includes/_grade.html")
 def grade(claim):
     return {"claim": claim}

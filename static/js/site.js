@@ -5,12 +5,13 @@
   "use strict";
   var marks = document.querySelectorAll("mark.passage[data-href]");
   if (!marks.length) return;
-  var card = document.createElement("div");
+  // A <span> so it can sit right after the highlight inside the paragraph: Tab from the card's
+  // link then continues with the text that follows, not from the end of the page.
+  var card = document.createElement("span");
   card.className = "passage-card";
   card.setAttribute("role", "dialog");
   card.setAttribute("aria-label", "Claim details");
   card.hidden = true;
-  document.body.appendChild(card);
   var current = null;
 
   function close() {
@@ -21,17 +22,18 @@
 
   function open(mark) {
     card.textContent = "";
-    var statement = document.createElement("p");
+    var statement = document.createElement("span");
     statement.textContent = mark.dataset.statement;
-    var grade = document.createElement("p");
+    var grade = document.createElement("span");
     grade.textContent = mark.dataset.label;
     var link = document.createElement("a");
     link.href = mark.dataset.href;
     link.textContent = "Open the claim and its evidence →";
     link.className = "passage-card-link";
-    var linkLine = document.createElement("p");
+    var linkLine = document.createElement("span");
     linkLine.appendChild(link);
     card.append(statement, grade, linkLine);
+    mark.after(card);
     var box = mark.getBoundingClientRect();
     card.hidden = false;
     var left = Math.max(8, Math.min(box.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - card.offsetWidth - 8));
