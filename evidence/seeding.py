@@ -13,7 +13,6 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from evidence import services
 from evidence.models import (
@@ -343,7 +342,7 @@ class _Writer:
                 getattr(obj, name).set(objects)
             self.report.note(kind, "created")
             if hasattr(obj, "status"):
-                self._publish(obj)
+                services.status_write(obj, Status.PUBLISHED, reason="published by the seed library load")
             return obj
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         m2m_changed = [
@@ -365,12 +364,6 @@ class _Writer:
             self.report.note(kind, "kept")
             self.report.kept_items.append(f"{kind}: {obj}")
         return obj
-
-    def _publish(self, obj):
-        obj.status = Status.PUBLISHED
-        obj.published_at = timezone.now()
-        obj._change_reason = "published by the seed library load"
-        obj.save(update_fields=["status", "published_at", "updated_at", "version"])
 
 
 @transaction.atomic

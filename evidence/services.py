@@ -136,12 +136,17 @@ def _set_status(obj, status, by):
     moving_out_of_editor_state = obj.status not in REVIEWER_STATUSES
     if (status not in REVIEWER_STATUSES or moving_out_of_editor_state) and not can_publish(by, type(obj)):
         raise PermissionDenied(f"Only editors can move a {obj._meta.verbose_name} to “{Status(status).label}”.")
+    return status_write(obj, status, by=by, reason=f"status → {status}")
+
+
+def status_write(obj, status, *, by=None, reason):
+    """Store a new status. Callers decide who may; this only writes it, with its history reason."""
     obj.status = status
     fields = ["status", "updated_at", "version"]  # the version moves, so a form opened earlier is refused
     if status == Status.PUBLISHED:
         obj.published_at = timezone.now()
         fields.append("published_at")
-    obj._change_reason = f"status → {status}"
+    obj._change_reason = reason
     obj._history_user = by
     obj.full_clean()
     obj.save(update_fields=fields)
