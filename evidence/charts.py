@@ -276,6 +276,17 @@ def matrix_chart(*, kind, id_prefix, title, desc, rows, columns, counts, total_l
 # --------------------------------------------------------------------------- scorecard
 
 
+def row_descriptions(rows, columns, counts, *, suffix=""):
+    """One phrase per row of a matrix chart for its <desc>: "Supported: 15 (11 accurate, 4 overstated)"."""
+    lines = []
+    for value, label in rows:
+        cells = [(counts.get((value, column), 0), column_label) for column, column_label in columns]
+        parts = ", ".join(f"{n} {column_label.lower()}" for n, column_label in cells if n)
+        total = sum(n for n, _label in cells)
+        lines.append(f"{label}: {total}" + (f" ({parts}{suffix})" if parts else ""))
+    return lines
+
+
 def scorecard_chart(scorecard, *, id_prefix="scorecard-chart"):
     """An article's passages by verdict (rows) and wording (columns); ``views.scorecard()``."""
     rows = [(row["verdict"], str(row["label"])) for row in scorecard["rows"] if row["total"]]
@@ -287,14 +298,7 @@ def scorecard_chart(scorecard, *, id_prefix="scorecard-chart"):
         for (value, _label), n in zip(scorecard["wordings"], row["counts"], strict=True):
             counts[(row["verdict"], value)] = n
     total = scorecard["total"]
-    lines = []
-    for row in scorecard["rows"]:
-        if not row["total"]:
-            continue
-        by_wording = ", ".join(
-            f"{n} {label.lower()}" for (_v, label), n in zip(scorecard["wordings"], row["counts"], strict=True) if n
-        )
-        lines.append(f"{row['label']}: {row['total']} ({by_wording})")
+    lines = row_descriptions(rows, columns, counts)
     title = ngettext(
         "Scorecard: %(n)s graded passage by verdict and wording",
         "Scorecard: %(n)s graded passages by verdict and wording",
@@ -327,15 +331,7 @@ def library_chart(counts, *, id_prefix="library-chart"):
         return ""
     rows = [(value, str(label)) for value, label in Verdict.choices]
     columns = [(value, str(label)) for value, label in Certainty.choices]
-    lines = []
-    for verdict, label in rows:
-        by_certainty = [
-            f"{counts.get((verdict, certainty), 0)} {clabel.lower()}"
-            for certainty, clabel in columns
-            if counts.get((verdict, certainty))
-        ]
-        n = sum(counts.get((verdict, certainty), 0) for certainty, _clabel in columns)
-        lines.append(f"{label}: {n}" + (f" ({', '.join(by_certainty)} certainty)" if by_certainty else ""))
+    lines = row_descriptions(rows, columns, counts, suffix=" certainty")
     title = ngettext(
         "%(n)s reviewed claim by verdict and certainty",
         "%(n)s reviewed claims by verdict and certainty",
