@@ -1,10 +1,12 @@
-"""The curators' tool. Reviewers draft and submit; editors publish and withdraw.
+"""The curators' tool. Every save, delete and action goes through evidence/services.
 
-The publish rule is enforced on the server in three places: the status field offers a
-reviewer only draft and in-review (a crafted POST fails validation), the publish and withdraw
-actions exist only for editors, and the services refuse anyone without the permission.
+Reviewers and editors edit drafts directly. A change to anything the public sees — a claim, its
+evidence, passages and unfound references, a warning, an article, a study, a substance — becomes
+a pending change that another editor approves under "Changes waiting for approval"; until then
+the public keeps reading the approved state. Publishing needs a change note and a second person.
 """
 
+import html
 import itertools
 
 from concurrency.admin import ConcurrentModelAdmin
@@ -12,17 +14,25 @@ from concurrency.config import CONCURRENCY_LIST_EDITABLE_POLICY_ABORT_ALL
 from concurrency.forms import ConcurrentForm
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from evidence import services
 from evidence.models import (
-    REVIEWER_STATUSES,
+    ChangeItem,
+    ChangeRequest,
     Claim,
+    ClaimVersion,
     Evidence,
     Passage,
+    Reviewed,
     SourceArticle,
     Status,
     Study,
@@ -31,31 +41,283 @@ from evidence.models import (
     Warning,
     text_hash,
 )
-from evidence.text import (
-    ArticleFormatError,
-    QuoteAmbiguous,
-    QuoteNotFound,
-    locate_quote,
-    parse_article,
+from evidence.services.workflow import TRANSITIONS, WORKFLOW_FIELDS
+from evidence.text import ArticleFormatError, QuoteAmbiguous, QuoteNotFound, locate_quote, parse_article
+
+WRITE_ERRORS = (ValidationError, PermissionDenied)
+STALE_MESSAGE = (
+    "Someone else changed this %(name)s after you opened it, so your changes were not saved. "
+    "Open it again from the list to see their version, then make your edit again."
 )
 
 
-class PassageLockMixin:
-    """Reviewers may not change or delete a passage once its claim is public."""
+def error_text(error):
+    return "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
-    def _locked(self, request, obj):
-        return obj is not None and not services.can_publish(request.user, Claim) and passage_is_public(obj)
 
-    def has_change_permission(self, request, obj=None):
-        return not self._locked(request, obj) and super().has_change_permission(request, obj)
+# --- forms ----------------------------------------------------------------------------------------
 
-    def has_delete_permission(self, request, obj=None):
-        return not self._locked(request, obj) and super().has_delete_permission(request, obj)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.can_publish = services.can_publish(request.user, Claim)
-        return form
+class LockedForm(ConcurrentForm):
+    """Refuses to save over a change someone else made after this form was opened; carries the
+    submitter's change note. The services check the version again under a row lock."""
+
+    change_note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="What changes for readers, and why. Needed to publish; shown to the approving editor.",
+    )
+
+    def clean(self):
+        name = self.instance._concurrencymeta.field.name
+        if self.instance.pk and name in self.cleaned_data:
+            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list(name, flat=True).first()
+            if stored != self.cleaned_data[name]:
+                raise ValidationError(STALE_MESSAGE, params={"name": self.instance._meta.verbose_name})
+        return forms.ModelForm.clean(self)
+
+
+class LockedInlineForm(LockedForm):
+    change_note = None  # the parent form's note covers the whole save
+
+
+class StatusForm(LockedForm):
+    """A reviewed item's form: the status field offers only the moves the workflow allows this user."""
+
+    user = None  # set per request by ReviewedAdmin.get_form
+
+    status = forms.ChoiceField(choices=Status.choices, required=False)
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Superusers only: why you approve an item you changed yourself (kept in the history).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.status if self.instance.pk else Status.DRAFT
+        allowed = [current] + [to for (frm, to) in TRANSITIONS if frm == current and self._may(to)]
+        self.fields["status"].choices = [c for c in Status.choices if c[0] in allowed]
+        self.fields["status"].initial = current
+        if not (self.user and self.user.is_superuser):
+            del self.fields["override_reason"]
+
+    def _may(self, status):
+        rule = TRANSITIONS[(self.instance.status if self.instance.pk else Status.DRAFT, status)]
+        return rule.permission == "change" or services.can_publish(self.user, self._meta.model)
+
+    def clean(self):
+        data = super().clean()
+        wanted = data.get("status") or (self.instance.status if self.instance.pk else Status.DRAFT)
+        current = self.instance.status if self.instance.pk else Status.DRAFT
+        if wanted == current:
+            return data
+        if not self.instance.pk:
+            self.add_error("status", "Save the new item first; it starts as a draft.")
+            return data
+        edited = [name for name in self.changed_data if name not in ("status", "change_note", "override_reason")]
+        if wanted == Status.PUBLISHED and edited and not data.get("override_reason"):
+            self.add_error(
+                "status",
+                "You changed this item in this save, so another editor must publish it. Save your edits; "
+                "an editor who did not make them publishes it.",
+            )
+            return data
+        try:
+            services.status_change(
+                obj=self.instance,
+                status=wanted,
+                by=self.user,
+                note=data.get("change_note") or "",
+                override_reason=data.get("override_reason") or "",
+                dry_run=True,
+            )
+        except WRITE_ERRORS as error:
+            self.add_error("status", error_text(error))
+        return data
+
+
+class PassageForm(LockedInlineForm):
+    """Reviewers paste a quote; the form finds it in the article text and sets the offsets."""
+
+    class Meta:
+        model = Passage
+        fields = ["article", "claim", "quote", "wording", "wording_note", "version"]
+        widgets = {"quote": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+
+    def clean(self):
+        data = super().clean()
+        quote = data.get("quote")
+        article = data.get("article")
+        if article is None and self.instance.article_id:
+            article = self.instance.article
+        if not quote or article is None:
+            return data
+        if self.instance.pk and quote == self.instance.quote and article.pk == self.instance.article_id:
+            return data
+        try:
+            start = locate_quote(article.text, quote)
+        except (QuoteNotFound, QuoteAmbiguous) as error:
+            self.add_error("quote", str(error))
+            return data
+        self.instance.article = article
+        self.instance.quote = quote
+        services.passage_place(passage=self.instance, start=start)
+        return data
+
+
+class PassageFormSet(forms.BaseInlineFormSet):
+    """Checks what a single form cannot: overlaps between the rows of one save."""
+
+    def clean(self):
+        super().clean()
+        spans = []
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or (self.can_delete and self._should_delete_form(form)):
+                continue
+            passage = form.instance
+            if passage.article_id and passage.start is not None and passage.end is not None:
+                spans.append((passage.article_id, passage.start, passage.end, passage.quote))
+        spans.sort()
+        for before, after in itertools.pairwise(spans):
+            if before[0] == after[0] and after[1] < before[2]:
+                raise ValidationError(f"Two passages overlap: “{before[3][:60]}” and “{after[3][:60]}”.")
+
+
+# --- writing through the services ------------------------------------------------------------------
+
+
+PLACEMENT_FIELDS = ("start", "end", "prefix", "suffix", "placement", "match_score")
+
+
+def form_values(form):
+    """The model fields a form edits, split into plain values and many-to-many lists."""
+    values, m2m = {}, {}
+    model = form._meta.model
+    for name in form.cleaned_data:
+        if name in WORKFLOW_FIELDS or name not in form.fields:
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # a form-only field such as change_note
+            continue
+        if field.many_to_many:
+            m2m[name] = list(form.cleaned_data[name])
+        elif field.concrete and not field.auto_created:
+            values[name] = getattr(form.instance, name) if not field.is_relation else form.cleaned_data[name]
+    if model is Passage:
+        values.update({name: getattr(form.instance, name) for name in PLACEMENT_FIELDS})
+    return values, m2m
+
+
+class ServiceWritesMixin:
+    """Saves, deletes and related rows go through library_save / library_delete, never ``save()``."""
+
+    def _note(self, request, form=None):
+        return ((form.cleaned_data.get("change_note") if form is not None else "") or "").strip()
+
+    def _tell_pending(self, request, outcome):
+        if outcome.pending is not None:
+            request._kratomref_pending = outcome.pending
+
+    def save_model(self, request, obj, form, change):
+        values, m2m = form_values(form)
+        version = form.cleaned_data.get("version") if change else None
+        if change:
+            outcome = services.library_save(
+                obj=obj,
+                by=request.user,
+                values=values,
+                m2m=m2m,
+                expected_version=version,
+                note=self._note(request, form),
+            )
+        else:
+            outcome = services.library_save(obj=obj, by=request.user, m2m=m2m, note=self._note(request, form))
+        self._tell_pending(request, outcome)
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        note = self._note(request, form)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # for the admin log
+        for inline_form in formset.forms:
+            if not hasattr(inline_form, "cleaned_data"):
+                continue
+            instance = inline_form.instance
+            version = inline_form.cleaned_data.get("version")
+            if formset.can_delete and formset._should_delete_form(inline_form):
+                if instance.pk:
+                    outcome = services.library_delete(
+                        obj=instance, by=request.user, expected_version=version, note=note
+                    )
+                    self._tell_pending(request, outcome)
+                continue
+            if not inline_form.has_changed():
+                continue
+            setattr(instance, formset.fk.name, formset.instance)
+            if instance.pk is None:
+                instance = inline_form.save(commit=False)
+                outcome = services.library_save(obj=instance, by=request.user, note=note)
+            else:
+                values, m2m = form_values(inline_form)
+                outcome = services.library_save(
+                    obj=instance, by=request.user, values=values, m2m=m2m, expected_version=version, note=note
+                )
+            self._tell_pending(request, outcome)
+
+    def delete_model(self, request, obj):
+        self._tell_pending(request, services.library_delete(obj=obj, by=request.user, note="removed in the admin"))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A race the form could not see (a simultaneous save, a permission lost) gets a message, not a 500.
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except WRITE_ERRORS as error:
+            self.message_user(request, f"Nothing was saved: {error_text(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except WRITE_ERRORS as error:
+            self.message_user(request, f"Nothing was removed: {error_text(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        pending = getattr(request, "_kratomref_pending", None)
+        if pending is not None and level == messages.SUCCESS:
+            level = messages.WARNING
+            message = format_html(
+                'Your change waits for approval by another editor (<a href="{}">change {}</a>). '
+                "The public still sees the approved version.",
+                pending.get_absolute_url(),
+                pending.pk,
+            )
+        return super().message_user(request, message, level, extra_tags, fail_silently)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        pending = getattr(request, "_kratomref_pending", None)
+        if pending is not None and obj.pk is None:
+            self.message_user(request, "", messages.SUCCESS)
+            return HttpResponseRedirect(pending.get_absolute_url())
+        return super().response_add(request, obj, post_url_continue)
+
+    def log_addition(self, request, obj, message):
+        return None if obj.pk is None else super().log_addition(request, obj, message)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -68,215 +330,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class PassageForm(forms.ModelForm):
-    """Reviewers paste a quote; the form finds it in the article text and sets the offsets."""
-
-    can_publish = True  # set per request: reviewers may not change passages of published claims
-
-    class Meta:
-        model = Passage
-        fields = ["article", "claim", "quote", "wording", "wording_note"]
-        widgets = {"quote": forms.Textarea(attrs={"rows": 2, "cols": 60})}
-
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk and not self.can_publish and self.has_changed() and passage_is_public(self.instance):
-            raise ValidationError("Only editors can change a passage of a published claim.")
-        quote = data.get("quote")
-        article = data.get("article")
-        if article is None and self.instance.article_id:
-            article = self.instance.article
-        if not quote or article is None:
-            return data
-        unchanged = self.instance.pk and quote == self.instance.quote and article.pk == self.instance.article_id
-        if unchanged:
-            return data
-        try:
-            start = locate_quote(article.text, quote)
-        except (QuoteNotFound, QuoteAmbiguous) as error:
-            self.add_error("quote", str(error))
-            return data
-        self.instance.article = article
-        self.instance.quote = quote
-        services.passage_place(passage=self.instance, start=start)
-        if data.get("wording") not in (
-            None,
-            "",
-            Passage.Wording.ACCURATE,
-        ) and not data.get("wording_note"):
-            self.add_error(
-                "wording_note",
-                "Say in one line how this wording departs from the evidence.",
-            )
-        return data
-
-
-def passage_is_public(passage):
-    """Whether the stored passage belongs to a claim the public can see (or saw)."""
-    status = Passage.objects.filter(pk=passage.pk).values_list("claim__status", flat=True).first()
-    return status is not None and status not in REVIEWER_STATUSES
-
-
-class PassageFormSet(forms.BaseInlineFormSet):
-    """Checks what a single form cannot: overlaps between rows, and who may delete a row."""
-
-    can_publish = True
-
-    def clean(self):
-        super().clean()
-        spans = []
-        for form in self.forms:
-            if not getattr(form, "cleaned_data", None):
-                continue
-            if self.can_delete and self._should_delete_form(form):
-                if form.instance.pk and not self.can_publish and passage_is_public(form.instance):
-                    raise ValidationError("Only editors can remove a passage of a published claim.")
-                continue
-            passage = form.instance
-            if passage.article_id and passage.start is not None and passage.end is not None:
-                spans.append((passage.article_id, passage.start, passage.end, passage.quote))
-        spans.sort()
-        for before, after in itertools.pairwise(spans):
-            if before[0] == after[0] and after[1] < before[2]:
-                raise ValidationError(f"Two passages overlap: “{before[3][:60]}” and “{after[3][:60]}”.")
-
-
-class PassageInlineForArticle(admin.TabularInline):
-    model = Passage
-    form = PassageForm
-    formset = PassageFormSet
-    fields = ["quote", "claim", "wording", "wording_note", "start", "end", "placement"]
-    readonly_fields = ["start", "end", "placement"]
-    autocomplete_fields = ["claim"]
-    extra = 0
-    show_change_link = True
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.can_publish = formset.form.can_publish = services.can_publish(request.user, Claim)
-        return formset
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("claim", "article").defer("article__text")
-
-
-class PassageInlineForClaim(PassageInlineForArticle):
-    fields = [
-        "article",
-        "quote",
-        "wording",
-        "wording_note",
-        "start",
-        "end",
-        "placement",
-    ]
-    autocomplete_fields = ["article"]
-
-
-class EvidenceInline(admin.TabularInline):
-    model = Evidence
-    fields = ["study", "direction", "note"]
-    autocomplete_fields = ["study"]
-    extra = 0
-    show_change_link = True
-
-
-class StatusAdminMixin:
-    """Status changes go through the model's service; reviewers cannot publish or withdraw."""
-
-    status_service = None  # staticmethod(services.<model>_set_status) in subclasses
-    actions = ["submit_for_review", "publish_selected", "withdraw_selected"]
-
-    def has_publish_permission(self, request):
-        return services.can_publish(request.user, self.model)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status not in REVIEWER_STATUSES and not self.has_publish_permission(request):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def _restrict_status(self, request, form):
-        if "status" in form.base_fields and not self.has_publish_permission(request):
-            form.base_fields["status"].choices = [c for c in Status.choices if c[0] in REVIEWER_STATUSES]
-        return form
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        return self._restrict_status(request, super().get_form(request, obj, change=change, **kwargs))
-
-    def get_changelist_formset(self, request, **kwargs):
-        # modelformset_factory rebuilds the form's fields, so restrict the form it finally uses.
-        formset = super().get_changelist_formset(request, **kwargs)
-        self._restrict_status(request, formset.form)
-        return formset
-
-    def get_readonly_fields(self, request, obj=None):
-        # A public address is permanent: the slug is fixed once the item has been published.
-        fixed = ["slug"] if obj is not None and obj.published_at else []
-        return [*super().get_readonly_fields(request, obj), *fixed]
-
-    def get_prepopulated_fields(self, request, obj=None):
-        return {} if obj is not None and obj.published_at else super().get_prepopulated_fields(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        wanted = obj.status
-        stored = type(obj).objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
-        previous = stored or Status.DRAFT
-        obj.status = previous
-        obj._history_user = request.user
-        super().save_model(request, obj, form, change)
-        if wanted != previous:
-            self._set_status(obj, wanted, request.user)
-
-    def _set_status(self, obj, status, user):
-        keyword = self.model._meta.model_name
-        self.status_service(**{keyword: obj, "status": status, "by": user})
-
-    def _bulk_status(self, request, queryset, status):
-        done = 0
-        for obj in queryset:
-            try:
-                self._set_status(obj, status, request.user)
-                done += 1
-            except (PermissionDenied, ValidationError) as error:
-                message = error.messages[0] if isinstance(error, ValidationError) else str(error)
-                self.message_user(request, f"{obj}: {message}", messages.ERROR)
-        if done:
-            self.message_user(
-                request,
-                f"{done} item(s) now “{Status(status).label}”.",
-                messages.SUCCESS,
-            )
-
-    @admin.action(description="Submit selected for review", permissions=["change"])
-    def submit_for_review(self, request, queryset):
-        self._bulk_status(request, queryset, Status.IN_REVIEW)
-
-    @admin.action(description="Publish selected", permissions=["publish"])
-    def publish_selected(self, request, queryset):
-        self._bulk_status(request, queryset, Status.PUBLISHED)
-
-    @admin.action(description="Withdraw selected", permissions=["publish"])
-    def withdraw_selected(self, request, queryset):
-        self._bulk_status(request, queryset, Status.WITHDRAWN)
-
-
-class LockedForm(ConcurrentForm):
-    """Refuses to save over a change someone else made after this form was opened."""
-
-    def clean(self):
-        name = self.instance._concurrencymeta.field.name
-        if self.instance.pk and name in self.cleaned_data:
-            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list(name, flat=True).first()
-            if stored != self.cleaned_data[name]:
-                raise ValidationError(
-                    "Someone else changed this %(name)s after you opened it, so your changes were not saved. "
-                    "Open it again from the list to see their version, then make your edit again.",
-                    params={"name": self.instance._meta.verbose_name},
-                )
-        return forms.ModelForm.clean(self)
-
-
-class LockedAdmin(ConcurrentModelAdmin):
+class LockedAdmin(ServiceWritesMixin, ConcurrentModelAdmin, HistoryAdmin):
     form = LockedForm
     # A conflict found while saving raises instead of being reported as a success.
     list_editable_policy = CONCURRENCY_LIST_EDITABLE_POLICY_ABORT_ALL
@@ -289,43 +343,230 @@ class LockedAdmin(ConcurrentModelAdmin):
             self.message_user(request, "The selection was out of date; select the items again.", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
+    def save_model(self, request, obj, form, change):
+        ServiceWritesMixin.save_model(self, request, obj, form, change)
 
-class ClaimForm(LockedForm):
+
+FORM_ONLY_FIELDS = {"status", "change_note", "override_reason"}
+REVIEW_FIELDSET = (
+    "Review",
+    {
+        "fields": [
+            "status",
+            "change_note",
+            "override_reason",
+            "pending_changes",
+            "published_at",
+            "first_published_at",
+            "approved_by",
+            "submitted_by",
+            "version",
+        ]
+    },
+)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label="Change note",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+        help_text="What readers will see differently, and why. Kept with the version and in the history.",
+    )
+
+
+class ReviewedAdmin(LockedAdmin):
+    """A reviewed item: status moves through the workflow's services, with pending changes listed."""
+
+    form = StatusForm
+    actions = ["submit_for_review", "publish_selected", "withdraw_selected"]
+    readonly_status = ["published_at", "first_published_at", "approved_by", "submitted_by", "pending_changes"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The workflow's fields are the form's own (status is not editable on the model).
+        fields = kwargs.get("fields") or helpers.flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [f for f in fields if f not in FORM_ONLY_FIELDS]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "override_reason"]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A public address is permanent: the slug is fixed once the item has been published.
+        fixed = ["slug"] if obj is not None and obj.first_published_at and "slug" in self._field_names() else []
+        return [*super().get_readonly_fields(request, obj), *self.readonly_status, *fixed]
+
+    def _field_names(self):
+        return {f.name for f in self.model._meta.get_fields()}
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None and obj.first_published_at else super().get_prepopulated_fields(request, obj)
+
+    @admin.display(description="Waiting for approval")
+    def pending_changes(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        pending = list(services.pending_for(obj))
+        if not pending:
+            return "Nothing: the public sees this as stored."
+        return format_html_join(
+            ", ",
+            '<a href="{}">change {} by {}</a>',
+            ((p.get_absolute_url(), p.pk, p.submitter_name) for p in pending),
+        )
+
+    def has_publish_permission(self, request):
+        return services.can_publish(request.user, self.model)
+
+    def save_model(self, request, obj, form, change):
+        wanted = form.cleaned_data.get("status")
+        if (form.has_changed() and set(form.changed_data) - {"status", "change_note", "override_reason"}) or not change:
+            super().save_model(request, obj, form, change)
+        if change and wanted and wanted != obj.status:
+            stored = type(obj).objects.get(pk=obj.pk)
+            outcome = services.status_change(
+                obj=stored,
+                status=wanted,
+                by=request.user,
+                note=form.cleaned_data.get("change_note") or "",
+                override_reason=form.cleaned_data.get("override_reason") or "",
+            )
+            self._tell_pending(request, outcome)
+
+    def _bulk_status(self, request, queryset, status, note=""):
+        done = pending = 0
+        for obj in queryset:
+            try:
+                outcome = services.status_change(obj=obj, status=status, by=request.user, note=note)
+            except WRITE_ERRORS as error:
+                self.message_user(request, f"{obj}: {error_text(error)}", messages.ERROR)
+                continue
+            if outcome.staged:
+                pending += 1
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} item(s) now “{Status(status).label}”.", messages.SUCCESS)
+        if pending:
+            self.message_user(
+                request,
+                f"{pending} item(s) will be “{Status(status).label}” once another editor approves.",
+                messages.INFO,
+            )
+
+    def _with_note(self, request, queryset, status, title):
+        """An intermediate page asks for the change note, as Django's delete confirmation does."""
+        form = NoteForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._bulk_status(request, queryset, status, note=form.cleaned_data["note"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "objects": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/evidence/change_note.html", context)
+
+    @admin.action(description="Submit selected for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._bulk_status(request, queryset, Status.IN_REVIEW)
+
+    @admin.action(description="Publish selected (asks for a change note)", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        return self._with_note(request, queryset, Status.PUBLISHED, "Publish: write the change note")
+
+    @admin.action(description="Propose withdrawing selected (asks for a reason)", permissions=["publish"])
+    def withdraw_selected(self, request, queryset):
+        return self._with_note(request, queryset, Status.WITHDRAWN, "Withdraw: say why")
+
+
+# --- inlines ----------------------------------------------------------------------------------------
+
+
+class PassageInlineForArticle(admin.TabularInline):
+    model = Passage
+    form = PassageForm
+    formset = PassageFormSet
+    fields = ["quote", "claim", "wording", "wording_note", "start", "end", "placement", "version"]
+    readonly_fields = ["start", "end", "placement"]
+    autocomplete_fields = ["claim"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim", "article").defer("article__text")
+
+
+class PassageInlineForClaim(PassageInlineForArticle):
+    fields = ["article", "quote", "wording", "wording_note", "start", "end", "placement", "version"]
+    autocomplete_fields = ["article"]
+
+
+class EvidenceForm(LockedInlineForm):
+    class Meta:
+        model = Evidence
+        fields = ["study", "direction", "note", "version"]
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    form = EvidenceForm
+    fields = ["study", "direction", "note", "version"]
+    autocomplete_fields = ["study"]
+    extra = 0
+    show_change_link = True
+
+
+class UnfoundReferenceForm(LockedInlineForm):
+    class Meta:
+        model = UnfoundReference
+        fields = ["article", "citation", "searched", "version"]
+
+
+class UnfoundReferenceInline(admin.TabularInline):
+    model = UnfoundReference
+    form = UnfoundReferenceForm
+    fields = ["article", "citation", "searched", "version"]
+    autocomplete_fields = ["article"]
+    extra = 0
+    show_change_link = True
+
+
+# --- the library's models -----------------------------------------------------------------------------
+
+
+class ClaimForm(StatusForm):
     class Meta:
         model = Claim
-        fields = ["statement", "slug", "topic", "substances", "verdict", "certainty", "summary", "status", "version"]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("status") == Status.PUBLISHED and not (data.get("summary") or "").strip():
-            self.add_error("summary", "A claim needs a reviewer's summary before it is published.")
-        return data
+        fields = ["statement", "slug", "topic", "substances", "verdict", "certainty", "summary", "version"]
 
 
 @admin.register(Claim)
-class ClaimAdmin(StatusAdminMixin, LockedAdmin, HistoryAdmin):
-    status_service = staticmethod(services.claim_set_status)
+class ClaimAdmin(ReviewedAdmin):
     form = ClaimForm
-    list_display = [
-        "statement",
-        "topic",
-        "verdict",
-        "certainty",
-        "status",
-        "evidence_count",
-        "passage_count",
-    ]
+    list_display = ["statement", "topic", "verdict", "certainty", "status", "evidence_count", "passage_count"]
     list_filter = ["status", "verdict", "certainty", "topic", "substances"]
     search_fields = ["statement", "slug", "summary"]
     prepopulated_fields = {"slug": ["statement"]}
     autocomplete_fields = ["substances"]
-    readonly_fields = ["published_at", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["statement", "slug", "topic", "substances"]}),
         ("Grade", {"fields": ["verdict", "certainty", "summary"]}),
-        ("Status", {"fields": ["status", "published_at", "created_at", "updated_at", "version"]}),
+        REVIEW_FIELDSET,
     ]
-    inlines = [EvidenceInline, PassageInlineForClaim]
+    inlines = [EvidenceInline, PassageInlineForClaim, UnfoundReferenceInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_counts()
@@ -346,14 +587,11 @@ class ArticleImportForm(forms.ModelForm):
         model = SourceArticle
         fields = ["source_name", "original_url", "site", "text"]
 
-    def clean_text(self):
-        # Browsers send a textarea's line breaks as CRLF (HTML spec); the article's own are LF.
-        return self.cleaned_data["text"].replace("\r\n", "\n")
-
     def clean(self):
         data = super().clean()
-        text = data.get("text")
+        text = services.normalise_newlines(data.get("text") or "")
         if text:
+            data["text"] = text
             try:
                 parse_article(text)
             except ArticleFormatError as error:
@@ -364,40 +602,24 @@ class ArticleImportForm(forms.ModelForm):
         return data
 
 
+class SourceArticleForm(StatusForm):
+    class Meta:
+        model = SourceArticle
+        fields = ["title", "original_url", "site", "published_on", "stated_author", "stated_credentials", "version"]
+
+
 @admin.register(SourceArticle)
-class SourceArticleAdmin(admin.ModelAdmin):
-    list_display = [
-        "title",
-        "source_name",
-        "stated_author",
-        "passage_total",
-        "imported_at",
-    ]
+class SourceArticleAdmin(ReviewedAdmin):
+    form = SourceArticleForm
+    list_display = ["title", "source_name", "stated_author", "status", "passage_total", "imported_at"]
     search_fields = ["title", "source_name", "stated_author", "site"]
-    list_filter = ["site"]
+    list_filter = ["status", "site"]
     readonly_fields = ["slug", "text", "content_hash", "imported_at", "source_name"]  # slug: a permanent address
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "title",
-                    "slug",
-                    "source_name",
-                    "original_url",
-                    "site",
-                    "published_on",
-                ]
-            },
-        ),
+        (None, {"fields": ["title", "slug", "source_name", "original_url", "site", "published_on"]}),
         ("Stated author", {"fields": ["stated_author", "stated_credentials"]}),
-        (
-            "Text as imported",
-            {
-                "fields": ["text", "content_hash", "imported_at"],
-                "classes": ["collapse"],
-            },
-        ),
+        ("Text as imported", {"fields": ["text", "content_hash", "imported_at"], "classes": ["collapse"]}),
+        REVIEW_FIELDSET,
     ]
     inlines = [PassageInlineForArticle]
 
@@ -411,6 +633,8 @@ class SourceArticleAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ArticleImportForm
+            kwargs["fields"] = ArticleImportForm.Meta.fields
+            return admin.ModelAdmin.get_form(self, request, obj, change=change, **kwargs)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -419,7 +643,7 @@ class SourceArticleAdmin(admin.ModelAdmin):
         return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
+        return [] if obj is None else super().get_readonly_fields(request, obj)
 
     def get_inlines(self, request, obj):
         return [] if obj is None else self.inlines
@@ -428,50 +652,52 @@ class SourceArticleAdmin(admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         result = services.article_import(
-            text=obj.text,
+            text=form.cleaned_data["text"],
             source_name=obj.source_name,
             original_url=obj.original_url,
             site=obj.site,
+            by=request.user,
         )
         obj.__dict__.update(result.article.__dict__)  # the admin's messages and redirect use the stored row
 
 
+class StudyForm(StatusForm):
+    class Meta:
+        model = Study
+        fields = [
+            "key",
+            "title",
+            "title_is_descriptive",
+            "authors",
+            "authors_confirmed",
+            "venue",
+            "year",
+            "doi",
+            "pmid",
+            "pmcid",
+            "url",
+            "is_verified",
+            "verified_on",
+            "design",
+            "population",
+            "sample_size",
+            "finding",
+            "notes",
+            "version",
+        ]
+
+
 @admin.register(Study)
-class StudyAdmin(HistoryAdmin):
-    list_display = [
-        "key",
-        "short_citation",
-        "design",
-        "population",
-        "year",
-        "is_verified",
-        "claim_total",
-    ]
-    list_filter = ["design", "population", "is_verified", "authors_confirmed"]
+class StudyAdmin(ReviewedAdmin):
+    form = StudyForm
+    list_display = ["key", "short_citation", "design", "population", "year", "is_verified", "status", "claim_total"]
+    list_filter = ["status", "design", "population", "is_verified", "authors_confirmed"]
     search_fields = ["key", "title", "authors", "doi", "pmid", "venue"]
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "key",
-                    "title",
-                    "title_is_descriptive",
-                    "authors",
-                    "authors_confirmed",
-                    "venue",
-                    "year",
-                ]
-            },
-        ),
-        (
-            "Identifiers",
-            {"fields": ["doi", "pmid", "pmcid", "url", "is_verified", "verified_on"]},
-        ),
-        (
-            "Study",
-            {"fields": ["design", "population", "sample_size", "finding", "notes"]},
-        ),
+        (None, {"fields": ["key", "title", "title_is_descriptive", "authors", "authors_confirmed", "venue", "year"]}),
+        ("Identifiers", {"fields": ["doi", "pmid", "pmcid", "url", "is_verified", "verified_on"]}),
+        ("Study", {"fields": ["design", "population", "sample_size", "finding", "notes"]}),
+        REVIEW_FIELDSET,
     ]
 
     def get_queryset(self, request):
@@ -482,32 +708,46 @@ class StudyAdmin(HistoryAdmin):
         return obj.claim_total
 
 
+class SubstanceForm(StatusForm):
+    class Meta:
+        model = Substance
+        fields = ["name", "slug", "scientific_name", "kind", "synonyms", "summary", "parent", "version"]
+
+
 @admin.register(Substance)
-class SubstanceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "scientific_name", "parent"]
-    list_filter = ["kind"]
+class SubstanceAdmin(ReviewedAdmin):
+    form = SubstanceForm
+    list_display = ["name", "kind", "scientific_name", "parent", "status"]
+    list_filter = ["status", "kind"]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "scientific_name", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "scientific_name", "kind", "synonyms", "summary", "parent"]}),
+        REVIEW_FIELDSET,
+    ]
+
+
+class WarningForm(StatusForm):
+    class Meta:
+        model = Warning
+        fields = ["title", "slug", "severity", "text", "substances", "studies", "claims", "mentioned_by", "version"]
 
 
 @admin.register(Warning)
-class WarningAdmin(StatusAdminMixin, LockedAdmin, HistoryAdmin):
-    status_service = staticmethod(services.warning_set_status)
+class WarningAdmin(ReviewedAdmin):
+    form = WarningForm
     list_display = ["title", "severity", "status", "study_total"]
     list_filter = ["status", "severity", "substances"]
     search_fields = ["title", "slug", "text"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["substances", "studies", "claims", "mentioned_by"]
-    readonly_fields = ["published_at", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (
-            None,
-            {"fields": ["title", "slug", "severity", "text", "substances", "studies"]},
-        ),
+        (None, {"fields": ["title", "slug", "severity", "text", "substances", "studies"]}),
         ("Claims", {"fields": ["claims", "mentioned_by"]}),
-        ("Status", {"fields": ["status", "published_at", "created_at", "updated_at", "version"]}),
+        REVIEW_FIELDSET,
     ]
 
     def get_queryset(self, request):
@@ -518,20 +758,258 @@ class WarningAdmin(StatusAdminMixin, LockedAdmin, HistoryAdmin):
         return obj.study_total
 
 
+class PassageAdminForm(PassageForm):
+    change_note = LockedForm.base_fields["change_note"]
+
+
 @admin.register(Passage)
-class PassageAdmin(PassageLockMixin, HistoryAdmin):
-    form = PassageForm
+class PassageAdmin(LockedAdmin):
+    form = PassageAdminForm
     list_display = ["__str__", "article", "claim", "wording", "placement"]
     list_filter = ["wording", "placement", "claim__verdict"]
     list_select_related = ["article", "claim"]
     search_fields = ["quote", "claim__statement", "article__title"]
     autocomplete_fields = ["article", "claim"]
+    fields = ["article", "claim", "quote", "wording", "wording_note", "change_note", "version"]
     readonly_fields = ["start", "end", "prefix", "suffix", "placement", "match_score"]
+
+    def get_fields(self, request, obj=None):
+        return [*self.fields, *self.readonly_fields]
+
+
+class EvidenceAdminForm(EvidenceForm):
+    change_note = LockedForm.base_fields["change_note"]
+
+    class Meta(EvidenceForm.Meta):
+        fields = ["claim", "study", "direction", "note", "version"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(LockedAdmin):
+    form = EvidenceAdminForm
+    list_display = ["__str__", "claim", "study", "direction"]
+    list_filter = ["direction"]
+    list_select_related = ["claim", "study"]
+    search_fields = ["claim__statement", "study__title", "study__key"]
+    autocomplete_fields = ["claim", "study"]
+
+
+class UnfoundReferenceAdminForm(UnfoundReferenceForm):
+    change_note = LockedForm.base_fields["change_note"]
+
+    class Meta(UnfoundReferenceForm.Meta):
+        fields = ["article", "claim", "citation", "searched", "version"]
 
 
 @admin.register(UnfoundReference)
-class UnfoundReferenceAdmin(admin.ModelAdmin):
+class UnfoundReferenceAdmin(LockedAdmin):
+    form = UnfoundReferenceAdminForm
     list_display = ["citation", "article", "claim"]
     list_select_related = ["article", "claim"]
     search_fields = ["citation", "searched"]
     autocomplete_fields = ["article", "claim"]
+
+
+# --- approving changes and reading versions -------------------------------------------------------------
+
+
+class DecisionForm(forms.ModelForm):
+    """An editor approves or rejects a pending change, with the note readers' versions keep."""
+
+    user = None
+    decision = forms.ChoiceField(choices=[("approve", "Approve: publish this change"), ("reject", "Reject")])
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+        required=False,
+        help_text="Approving: the change note readers see with the new version. Rejecting: why.",
+    )
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
+        help_text="Superusers only: why you approve a change you proposed yourself.",
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].initial = self.instance.note
+        if not (self.user and self.user.is_superuser):
+            del self.fields["override_reason"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            if data.get("decision") == "approve":
+                services.change_approve(
+                    request=self.instance,
+                    by=self.user,
+                    note=data.get("note") or "",
+                    override_reason=data.get("override_reason") or "",
+                    dry_run=True,
+                )
+            elif data.get("decision") == "reject" and not (data.get("note") or "").strip():
+                self.add_error("note", "Say why the change is rejected.")
+        except WRITE_ERRORS as error:
+            self.add_error(None, error_text(error))
+        return data
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    form = DecisionForm
+    list_display = ["__str__", "subject_type", "submitter", "submitted_at", "state", "item_total", "decided_by"]
+    list_filter = ["state", "subject_type"]
+    list_select_related = ["submitted_by", "decided_by", "subject_type"]
+    search_fields = ["subject_label", "note", "decision_note"]
+    readonly_fields = [
+        "subject_link",
+        "submitter",
+        "submitted_at",
+        "state",
+        "proposed_note",
+        "changes",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "override_reason",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(item_total=Count("items"))
+
+    def get_fieldsets(self, request, obj=None):
+        shown = ["subject_link", "submitter", "submitted_at", "state", "proposed_note", "changes"]
+        if obj is not None and obj.state == ChangeRequest.State.PENDING and self.has_change_permission(request, obj):
+            decide = ["decision", "note"] + (["override_reason"] if request.user.is_superuser else [])
+            return [(None, {"fields": shown}), ("Decision", {"fields": decide})]
+        return [(None, {"fields": shown}), ("Decision", {"fields": ["decided_by", "decided_at", "decision_note"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.state == ChangeRequest.State.PENDING:
+            fields.remove("override_reason")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["fields"] = []
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.state != ChangeRequest.State.PENDING:
+            return False
+        return super().has_change_permission(request, obj) or (
+            obj is not None and obj.submitted_by_id == request.user.pk
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if data["decision"] == "approve":
+            services.change_approve(
+                request=obj,
+                by=request.user,
+                note=data.get("note") or "",
+                override_reason=data.get("override_reason") or "",
+            )
+        else:
+            services.change_reject(request=obj, by=request.user, note=data.get("note") or "")
+
+    def save_related(self, request, form, formsets, change):
+        return None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except WRITE_ERRORS as error:
+            self.message_user(request, f"Nothing was applied: {error_text(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.display(description="Changes")
+    def item_total(self, obj):
+        return obj.item_total
+
+    @admin.display(description="Proposed by")
+    def submitter(self, obj):
+        return obj.submitter_name
+
+    @admin.display(description="Note from the proposer")
+    def proposed_note(self, obj):
+        return obj.note or "—"
+
+    @admin.display(description="Item")
+    def subject_link(self, obj):
+        model = obj.subject_type.model_class()
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.subject_id])
+        return format_html('<a href="{}">{}</a> ({})', url, obj.subject_label, model._meta.verbose_name)
+
+    @admin.display(description="What changes")
+    def changes(self, obj):
+        rows = []
+        for item in obj.items.select_related("target_type"):
+            names = sorted(set(item.data) | set(item.before))
+            diff = format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        name,
+                        _shown(item.before.get(name, "")),
+                        _shown(item.data.get(name, "")) if item.action != ChangeItem.Action.DELETE else "—",
+                    )
+                    for name in names
+                    if item.action != ChangeItem.Action.UPDATE or item.before.get(name) != item.data.get(name)
+                ),
+            )
+            rows.append(
+                format_html(
+                    "<h3>{} {}: {}</h3><table><thead><tr><th>Field</th><th>Now</th><th>Proposed</th></tr></thead>"
+                    "<tbody>{}</tbody></table>",
+                    item.get_action_display(),
+                    item.target_type.name,
+                    item.target_label,
+                    diff,
+                )
+            )
+        return format_html_join("", "{}", ((row,) for row in rows))
+
+
+def _shown(value):
+    text = value if isinstance(value, str) else repr(value)
+    return html.unescape(text[:400])
+
+
+@admin.register(ClaimVersion)
+class ClaimVersionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "number", "approved_at", "approver"]
+    list_select_related = ["claim", "approved_by"]
+    search_fields = ["claim__statement", "change_note"]
+    fields = ["claim", "number", "approved_at", "approver", "change_note", "change_request", "snapshot"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Approved by")
+    def approver(self, obj):
+        return obj.approver_name
+
+
+__all__ = ["Reviewed"]

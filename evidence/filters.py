@@ -55,12 +55,12 @@ class ClaimFilter(FacetedFilterSet):
     certainty = django_filters.ChoiceFilter(choices=Certainty.choices)
     topic = django_filters.ChoiceFilter(choices=Claim.Topic.choices)
     substance = django_filters.ModelChoiceFilter(
-        field_name="substances", to_field_name="slug", queryset=Substance.objects.order_by("name")
+        field_name="substances", to_field_name="slug", queryset=Substance.objects.published().order_by("name")
     )
     article = django_filters.ModelChoiceFilter(
         field_name="passages__article",
         to_field_name="slug",
-        queryset=SourceArticle.objects.order_by("title"),
+        queryset=SourceArticle.objects.published().order_by("title"),
         label="Appears in article",
         distinct=True,
     )
@@ -141,7 +141,7 @@ class WarningFilter(FacetedFilterSet):
 
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     substance = django_filters.ModelChoiceFilter(
-        field_name="substances", to_field_name="slug", queryset=Substance.objects.order_by("name")
+        field_name="substances", to_field_name="slug", queryset=Substance.objects.published().order_by("name")
     )
 
     class Meta:

@@ -112,8 +112,8 @@ def synonym_map(using="default"):
     from evidence.models import Substance
 
     groups = [list(names) for names in BUILT_IN_SYNONYMS]
-    for name, scientific_name, synonyms in Substance.objects.using(using).values_list(
-        "name", "scientific_name", "synonyms"
+    for name, scientific_name, synonyms in (
+        Substance.objects.using(using).published().values_list("name", "scientific_name", "synonyms")
     ):
         names = [name, scientific_name, *(synonyms if isinstance(synonyms, list) else [])]
         groups.append([clean_query(n)[0] for n in names if isinstance(n, str) and clean_query(n)[0]])
@@ -420,7 +420,7 @@ def vocabulary(using="default"):
     from evidence.models import Claim, Status, Substance
 
     words = set()
-    for name, synonyms in Substance.objects.using(using).values_list("name", "synonyms"):
+    for name, synonyms in Substance.objects.using(using).published().values_list("name", "synonyms"):
         words.add(name.lower())
         if isinstance(synonyms, list):
             words.update(s.lower() for s in synonyms if isinstance(s, str))

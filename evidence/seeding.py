@@ -17,12 +17,15 @@ from django.db import transaction
 from evidence import services
 from evidence.models import (
     Certainty,
+    ChangeRequest,
     Claim,
     Direction,
     Evidence,
     Passage,
     Population,
+    Reviewed,
     Severity,
+    SourceArticle,
     Status,
     Study,
     StudyDesign,
@@ -59,6 +62,7 @@ class SeedError(ValueError):
 class LoadReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
+    pending: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)
     kept_items: list = field(default_factory=list)
@@ -322,48 +326,88 @@ def read_library(directory=SEED_DIR):
     return SeedLibrary(substances, studies, claims, warnings, articles, passages, unfound)
 
 
-class _Writer:
-    """Creates what is missing. What exists and differs from the files is a curator's edit: it is
-    kept, unless ``update`` asks for the files to win. Nothing already public is re-published."""
+SEED_ACTOR = "seed-library"
+SEED_NOTE = "Loaded from the reviewed seed library (evidence/seed_library/)."
 
-    def __init__(self, update):
+
+def library_is_curated():
+    """Whether anyone has curated this database: a change request, or a change made by a person."""
+    if ChangeRequest.objects.exists():
+        return True
+    tracked = [Substance, Study, Claim, Evidence, SourceArticle, Passage, Warning, UnfoundReference]
+    return any(model.history.exclude(history_user=None).exists() for model in tracked)
+
+
+class _Writer:
+    """Writes through the services as the system actor "seed-library".
+
+    On a database no curator has touched, it creates what is missing and publishes it (the seed
+    library was reviewed in its YAML). On a curated database, what it adds or (with ``update``)
+    changes on public items becomes pending changes an editor approves; new items wait in review.
+    What exists and differs from the files is a curator's edit: kept, unless ``update`` is set.
+    """
+
+    def __init__(self, update, curated):
         self.update = update
+        self.curated = curated
         self.report = LoadReport()
+        self.created = []  # reviewed items created by this load, to submit or publish at the end
+        self.changed_claims = set()
 
     def sync(self, model, lookup, values, kind, m2m=None):
         m2m = m2m or {}
         obj = model.objects.filter(**lookup).first()
+        direct = not self.curated
         if obj is None:
-            obj = model(**lookup, **values)
-            obj.full_clean()
-            obj._change_reason = "loaded from the seed library"
-            obj.save()
-            for name, objects in m2m.items():
-                getattr(obj, name).set(objects)
-            self.report.note(kind, "created")
-            if hasattr(obj, "status"):
-                services.status_write(obj, Status.PUBLISHED, reason="published by the seed library load")
-            return obj
-        changed = [name for name, value in values.items() if getattr(obj, name) != value]
-        m2m_changed = [
-            name for name, objects in m2m.items() if {o.pk for o in getattr(obj, name).all()} != {o.pk for o in objects}
-        ]
+            outcome = services.library_save(
+                obj=model(**lookup, **values), by=SEED_ACTOR, m2m=m2m, note=SEED_NOTE, direct=direct
+            )
+            self.report.note(kind, "pending" if outcome.staged else "created")
+            if isinstance(outcome.obj, Reviewed) and not outcome.staged:
+                self.created.append(outcome.obj)
+            self._touched(outcome.obj)
+            return outcome.obj
+        changed = {name: value for name, value in values.items() if getattr(obj, name) != value}
+        m2m_changed = {
+            name: objects
+            for name, objects in m2m.items()
+            if {o.pk for o in getattr(obj, name).all()} != {o.pk for o in objects}
+        }
         if not changed and not m2m_changed:
             self.report.note(kind, "unchanged")
         elif self.update:
-            for name in changed:
-                setattr(obj, name, values[name])
-            if changed:
-                obj.full_clean()
-                obj._change_reason = "updated from the seed library"
-                obj.save()
-            for name in m2m_changed:
-                getattr(obj, name).set(m2m[name])
-            self.report.note(kind, "updated")
+            outcome = services.library_save(
+                obj=obj,
+                by=SEED_ACTOR,
+                values=changed,
+                m2m=m2m_changed,
+                note="Updated from the seed library.",
+                direct=direct,
+            )
+            self.report.note(kind, "pending" if outcome.staged else "updated")
+            self._touched(obj)
         else:
             self.report.note(kind, "kept")
             self.report.kept_items.append(f"{kind}: {obj}")
         return obj
+
+    def _touched(self, obj):
+        claim_id = obj.pk if isinstance(obj, Claim) else getattr(obj, "claim_id", None)
+        if claim_id:
+            self.changed_claims.add(claim_id)
+
+    def finish(self):
+        """Send what this load created to review, and on an uncurated database publish it."""
+        order = [Substance, Study, SourceArticle, Warning, Claim]  # claims last: their versions show the rest
+        for model in order:
+            for obj in (o for o in self.created if isinstance(o, model)):
+                services.status_change(obj=obj, status=Status.IN_REVIEW, by=SEED_ACTOR)
+                if not self.curated:
+                    services.status_change(obj=obj, status=Status.PUBLISHED, by=SEED_ACTOR, note=SEED_NOTE)
+        if not self.curated:
+            created = {o.pk for o in self.created if isinstance(o, Claim)}
+            for claim in Claim.objects.filter(pk__in=self.changed_claims - created, status=Status.PUBLISHED):
+                services.claim_version_record(claim=claim, by=SEED_ACTOR, note="Seed library correction (--update).")
 
 
 @transaction.atomic
@@ -374,7 +418,7 @@ def seed_library_load(*, directory=SEED_DIR, dry_run=False, update=False):
     as curators left them unless ``update`` is set; their status is never changed.
     """
     library = read_library(directory)
-    writer = _Writer(update)
+    writer = _Writer(update, curated=library_is_curated())
     if dry_run:
         return writer.report
 
@@ -425,21 +469,23 @@ def seed_library_load(*, directory=SEED_DIR, dry_run=False, update=False):
 
     articles = {}
     for name, text in library.articles.items():
-        result = services.article_import(text=text, source_name=name)
+        result = services.article_import(text=text, source_name=name, by=SEED_ACTOR)
         articles[name] = result.article
         writer.report.note("articles", "created" if result.created else "unchanged")
+        if result.created:
+            writer.created.append(result.article)
 
     for name, items in library.passages.items():
         article = articles[name]
         wanted = set()
         for item in items:
-            placed = services.passage_place(passage=Passage(article=article, quote=item["quote"]), start=item["start"])
+            placed = services.placement_values(article=article, quote=item["quote"], start=item["start"])
             values = {
                 "claim": claims[item["claim"]],
                 "quote": item["quote"],
-                "end": placed.end,
-                "prefix": placed.prefix,
-                "suffix": placed.suffix,
+                "end": placed["end"],
+                "prefix": placed["prefix"],
+                "suffix": placed["suffix"],
                 "wording": item["wording"],
                 "wording_note": (item.get("note") or "").strip(),
             }
@@ -461,4 +507,5 @@ def seed_library_load(*, directory=SEED_DIR, dry_run=False, update=False):
     for item in library.unfound:
         lookup = {"article": articles[item["article"]], "claim": claims[item["claim"]], "citation": item["citation"]}
         writer.sync(UnfoundReference, lookup, {"searched": item["searched"].strip()}, "unfound references")
+    writer.finish()
     return writer.report

@@ -78,9 +78,12 @@ class PublishedDetailView(DetailView):
         obj = super().get_object(queryset)
         if obj.status == Status.WITHDRAWN:
             raise Gone(obj)
-        if obj.status != Status.PUBLISHED:
+        if not self.is_public(obj):
             raise Http404("Not published.")
         return obj
+
+    def is_public(self, obj):
+        return obj.status == Status.PUBLISHED
 
 
 def home(request):
@@ -110,12 +113,12 @@ class ArticleListView(FacetedFilterView):
         return SourceArticle.objects.published().for_list()
 
 
-class ArticleDetailView(DetailView):
+class ArticleDetailView(PublishedDetailView):
     model = SourceArticle
     template_name = "evidence/sourcearticle_detail.html"
 
     def get_queryset(self):
-        return SourceArticle.objects.published()
+        return SourceArticle.objects.all()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -126,7 +129,7 @@ class ArticleDetailView(DetailView):
         context["omitted_warnings"] = Warning.objects.omitted_by(article)
         context["scorecard"] = scorecard(passages)
         context["unfound_references"] = article.unfound_references.filter(
-            claim__status=Status.PUBLISHED
+            claim__in=Claim.objects.published()
         ).select_related("claim")
         return context
 
@@ -167,14 +170,17 @@ class StudyListView(FacetedFilterView):
         return Study.objects.published().for_list()
 
 
-class StudyDetailView(DetailView):
+class StudyDetailView(PublishedDetailView):
     model = Study
     slug_field = "key"
     slug_url_kwarg = "key"
     template_name = "evidence/study_detail.html"
 
     def get_queryset(self):
-        return Study.objects.published().for_detail()
+        return Study.objects.for_detail()
+
+    def is_public(self, obj):
+        return obj.status == Status.PUBLISHED and obj.is_verified
 
 
 class SubstanceListView(ListView):
@@ -185,7 +191,7 @@ class SubstanceListView(ListView):
         return Substance.objects.for_list()
 
 
-class SubstanceDetailView(DetailView):
+class SubstanceDetailView(PublishedDetailView):
     model = Substance
     template_name = "evidence/substance_detail.html"
 

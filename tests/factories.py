@@ -1,4 +1,5 @@
-"""Build library state through the real services, as curators do."""
+"""Build library state through the real services, as curators do: a reviewer writes and submits,
+a different editor approves. Nothing here saves a library row directly."""
 
 import itertools
 
@@ -8,6 +9,7 @@ from evidence import services
 from evidence.models import Claim, Evidence, Status, Study, Substance, Warning
 
 _counter = itertools.count(1)
+NOTE = "Reviewed against the cited studies."
 
 
 def article_text(*, extra_paragraphs=(), tag=None):
@@ -28,20 +30,60 @@ def article_text(*, extra_paragraphs=(), tag=None):
     )
 
 
-def make_article(text=None, source_name=None, **kwargs):
-    n = next(_counter)
-    return services.article_import(
-        text=text or article_text(tag=n), source_name=source_name or f"article-{n}.txt", **kwargs
-    ).article
-
-
-def make_editor():
-    user, _ = User.objects.get_or_create(username="factory-editor", defaults={"is_staff": True})
-    user.groups.add(Group.objects.get(name="Editor"))
+def _user(name, group):
+    user, _ = User.objects.get_or_create(username=name, defaults={"is_staff": True})
+    user.groups.add(Group.objects.get(name=group))
     return user
 
 
-def make_claim(*, status=Status.PUBLISHED, **overrides):
+def make_reviewer():
+    return _user("factory-reviewer", "Reviewer")
+
+
+def make_editor():
+    return _user("factory-editor", "Editor")
+
+
+def settle(outcome, *, by=None):
+    """Approve a pending change as a second person (an editor) and return the row as now stored."""
+    if outcome.pending is None:
+        return outcome.obj
+    services.change_approve(request=outcome.pending, by=by or make_editor(), note=NOTE)
+    item = outcome.pending.items.order_by("-pk").first()
+    model = item.target_type.model_class()
+    return model.objects.filter(pk=item.target_id).first()
+
+
+def reach(obj, status, *, author=None, approver=None):
+    """Move a draft along the workflow: submitted by its author, published by another person."""
+    if status == Status.DRAFT:
+        return obj
+    services.status_change(obj=obj, status=Status.IN_REVIEW, by=author or make_reviewer())
+    if status in (Status.PUBLISHED, Status.WITHDRAWN):
+        services.status_change(obj=obj, status=Status.PUBLISHED, by=approver or make_editor(), note=NOTE)
+    if status == Status.WITHDRAWN:
+        outcome = services.status_change(
+            obj=obj, status=Status.WITHDRAWN, by=approver or make_editor(), note="Withdrawn."
+        )
+        services.change_approve(request=outcome.pending, by=make_reviewer_editor(), note="Withdrawn.")
+    obj.refresh_from_db()
+    return obj
+
+
+def make_reviewer_editor():
+    """A second editor, for the second pair of eyes on a withdrawal the first editor proposed."""
+    return _user("factory-second-editor", "Editor")
+
+
+def make_article(text=None, source_name=None, *, status=Status.PUBLISHED, **kwargs):
+    n = next(_counter)
+    article = services.article_import(
+        text=text or article_text(tag=n), source_name=source_name or f"article-{n}.txt", by=make_reviewer(), **kwargs
+    ).article
+    return reach(article, status) if article.status == Status.DRAFT else article
+
+
+def make_claim(*, status=Status.PUBLISHED, substances=(), **overrides):
     n = next(_counter)
     fields = {
         "slug": f"claim-{n}",
@@ -52,18 +94,11 @@ def make_claim(*, status=Status.PUBLISHED, **overrides):
         "summary": "No study addresses this claim.",
     }
     fields.update(overrides)
-    claim = Claim(**fields)
-    claim.full_clean()
-    claim.save()
-    if status != Status.DRAFT:
-        if status != Status.IN_REVIEW:
-            services.claim_set_status(claim=claim, status=Status.IN_REVIEW, by=make_editor())
-        services.claim_set_status(claim=claim, status=status, by=make_editor())
-        claim.refresh_from_db()
-    return claim
+    claim = services.claim_create(by=make_reviewer(), substances=substances, **fields).obj
+    return reach(claim, status)
 
 
-def make_study(**overrides):
+def make_study(*, status=Status.PUBLISHED, **overrides):
     n = next(_counter)
     fields = {
         "key": f"study-{n}",
@@ -77,28 +112,33 @@ def make_study(**overrides):
         "is_verified": True,
     }
     fields.update(overrides)
-    study = Study(**fields)
-    study.full_clean()
-    study.save()
-    return study
+    study = services.study_create(by=make_reviewer(), **fields).obj
+    return reach(study, status if study.is_verified else Status.DRAFT)
 
 
 def make_evidence(*, claim, study=None, direction=Evidence.Direction.SUPPORTS, note=""):
-    evidence = Evidence(claim=claim, study=study or make_study(), direction=direction, note=note)
-    evidence.full_clean()
-    evidence.save()
-    return evidence
+    outcome = services.evidence_create(
+        claim=claim, study=study or make_study(), direction=direction, comment=note, by=make_reviewer()
+    )
+    return settle(outcome)
 
 
-def make_substance(**overrides):
+def make_substance(*, status=Status.PUBLISHED, **overrides):
     n = next(_counter)
     fields = {"name": f"Substance {n}", "slug": f"substance-{n}", "kind": Substance.Kind.ALKALOID}
     fields.update(overrides)
-    return Substance.objects.create(**fields)
+    return reach(services.substance_create(by=make_reviewer(), **fields).obj, status)
 
 
 def make_passage(*, article, claim, quote, **kwargs):
-    return services.passage_create(article=article, claim=claim, quote=quote, **kwargs)
+    return settle(services.passage_create(article=article, claim=claim, quote=quote, by=make_reviewer(), **kwargs))
+
+
+def make_unfound_reference(*, article, claim, citation="Smith 2019, Journal of Nothing", searched="PubMed: no match"):
+    outcome = services.unfound_reference_create(
+        article=article, claim=claim, citation=citation, searched=searched, by=make_reviewer()
+    )
+    return settle(outcome)
 
 
 def make_warning(*, status=Status.PUBLISHED, claims=(), mentioned_by=(), substances=(), studies=(), **overrides):
@@ -110,12 +150,7 @@ def make_warning(*, status=Status.PUBLISHED, claims=(), mentioned_by=(), substan
         "text": "Something readers should know.",
     }
     fields.update(overrides)
-    warning = Warning.objects.create(**fields)
-    warning.claims.set(claims)
-    warning.mentioned_by.set(mentioned_by)
-    warning.substances.set(substances)
-    warning.studies.set(studies)
-    if status != Status.DRAFT:
-        services.warning_set_status(warning=warning, status=status, by=make_editor())
-        warning.refresh_from_db()
-    return warning
+    warning = services.warning_create(
+        by=make_reviewer(), claims=claims, mentioned_by=mentioned_by, substances=substances, studies=studies, **fields
+    ).obj
+    return reach(warning, status)

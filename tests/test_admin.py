@@ -5,14 +5,17 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evidence.models import Claim, Passage, Status, Warning
+from evidence import services
+from evidence.models import ChangeRequest, Claim, ClaimVersion, Passage, Status, Warning
 from tests.factories import (
     make_article,
     make_claim,
     make_evidence,
     make_passage,
+    make_reviewer,
     make_study,
     make_substance,
+    make_unfound_reference,
     make_warning,
 )
 
@@ -27,8 +30,11 @@ def populate():
     claim = make_claim(status=Status.DRAFT)
     make_evidence(claim=claim)
     make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+    make_unfound_reference(article=article, claim=claim)
     make_warning(claims=[claim])
     make_substance()
+    public = make_claim()  # version 1, and a pending change to it
+    services.claim_update(claim=public, by=make_reviewer(), verdict="mixed", note="Newer evidence.")
     return article, claim
 
 
@@ -40,7 +46,8 @@ def test_every_changelist_add_form_and_change_form_renders(admin_client, model):
     changelist = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     assert changelist.status_code == 200
     add = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
-    assert add.status_code == 200
+    # Change requests come from edits and versions from approvals: neither is added by hand.
+    assert add.status_code == (403 if model in (ChangeRequest, ClaimVersion) else 200)
     obj = model._default_manager.first()
     if obj is not None:
         change = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
@@ -82,9 +89,10 @@ def claim_post_data(claim, **overrides):
         "certainty": claim.certainty,
         "summary": claim.summary,
         "status": claim.status,
+        "change_note": "",
         "version": get_signer().sign(claim.version) if claim.pk else "",  # the admin form signs the version
     }
-    for prefix in ("evidence", "passages"):
+    for prefix in ("evidence", "passages", "unfound_references"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(overrides)
     return data
@@ -168,22 +176,31 @@ def test_reviewer_cannot_publish_through_a_changelist_list_edit_post(reviewer_cl
     assert claim.status == Status.IN_REVIEW
 
 
-def test_reviewer_cannot_change_a_published_claim(reviewer_client):
+def test_a_reviewers_edit_of_a_published_claim_waits_and_the_public_page_does_not_change(reviewer_client, client):
     claim = make_claim(status=Status.PUBLISHED)
-    response = reviewer_client.post(change_url(claim), claim_post_data(claim, status=Status.DRAFT, verdict="supported"))
-    assert response.status_code == 403
+    before = client.get(claim.get_absolute_url()).content
+    response = reviewer_client.post(change_url(claim), claim_post_data(claim, verdict="supported"), follow=True)
+    assert "waits for approval by another editor" in response.content.decode()
     claim.refresh_from_db()
     assert (claim.status, claim.verdict) == (Status.PUBLISHED, "insufficient")
+    assert client.get(claim.get_absolute_url()).content == before
+    assert services.pending_for(claim).get().items.get().data == {"verdict": "supported"}
+
+
+def test_a_reviewer_cannot_send_a_published_claim_back_to_draft(reviewer_client):
+    claim = make_claim(status=Status.PUBLISHED)
+    response = reviewer_client.post(change_url(claim), claim_post_data(claim, status=Status.DRAFT))
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Status.PUBLISHED
 
 
 def test_the_publish_service_refuses_a_reviewer(reviewer):
     from django.core.exceptions import PermissionDenied
 
-    from evidence.services import claim_publish
-
     claim = make_claim(status=Status.IN_REVIEW)
     with pytest.raises(PermissionDenied):
-        claim_publish(claim=claim, by=reviewer)
+        services.publish(obj=claim, by=reviewer, note="Looks fine.")
     claim.refresh_from_db()
     assert claim.status == Status.IN_REVIEW
 
@@ -199,18 +216,28 @@ def test_reviewer_cannot_publish_a_warning_either(reviewer_client):
 def test_editor_publishes_with_the_action_and_the_change_is_recorded_in_history(editor_client, editor):
     claim = make_claim(status=Status.IN_REVIEW)
     url = reverse("admin:evidence_claim_changelist")
+    asked = editor_client.post(url, {"action": "publish_selected", "_selected_action": [selected(claim)]})
+    assert "Change note" in asked.content.decode()  # an intermediate page asks for the note first
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW
     response = editor_client.post(
-        url, {"action": "publish_selected", "_selected_action": [selected(claim)]}, follow=True
+        url,
+        {"action": "publish_selected", "_selected_action": [selected(claim)], "apply": "1", "note": "First review."},
+        follow=True,
     )
     assert response.status_code == 200
     claim.refresh_from_db()
     assert claim.status == Status.PUBLISHED and claim.published_at is not None
+    assert (claim.approved_by, claim.submitted_by) == (editor, make_reviewer())
     assert claim.history.first().history_user == editor
+    assert claim.versions.get().change_note == "First review."
 
 
 def test_editor_cannot_publish_a_claim_without_a_summary(editor_client):
     claim = make_claim(status=Status.IN_REVIEW, summary="")
-    response = editor_client.post(change_url(claim), claim_post_data(claim, status=Status.PUBLISHED))
+    response = editor_client.post(
+        change_url(claim), claim_post_data(claim, status=Status.PUBLISHED, change_note="Publishing.")
+    )
     assert "needs a reviewer" in response.content.decode()
     claim.refresh_from_db()
     assert claim.status == Status.IN_REVIEW
@@ -219,12 +246,14 @@ def test_editor_cannot_publish_a_claim_without_a_summary(editor_client):
 def article_post_data(article, rows):
     data = {
         "title": article.title,
-        "slug": article.slug,
         "original_url": "",
         "site": "",
         "published_on": "",
-        "stated_author": "",
-        "stated_credentials": "",
+        "stated_author": article.stated_author,
+        "stated_credentials": article.stated_credentials,
+        "status": article.status,
+        "change_note": "",
+        "version": get_signer().sign(article.version),
         "passages-TOTAL_FORMS": str(len(rows)),
         "passages-INITIAL_FORMS": "0",
     }
@@ -234,7 +263,7 @@ def article_post_data(article, rows):
 
 
 def test_reviewer_pastes_a_quote_and_the_admin_locates_it_in_the_article(reviewer_client):
-    article, claim = make_article(), make_claim()
+    article, claim = make_article(status=Status.DRAFT), make_claim()
     quote = "Long-term use may lead to dependence."
     row = {"quote": quote, "claim": claim.pk, "wording": "accurate", "wording_note": ""}
     response = reviewer_client.post(change_url(article), article_post_data(article, [row]))
@@ -344,17 +373,15 @@ def test_every_history_page_renders(admin_client, model):
     assert admin_client.get(url).status_code == 200
 
 
-def test_a_status_change_moves_the_version_so_a_form_opened_before_it_is_refused(editor_client, editor):
-    from evidence.services import claim_set_status
-
-    claim = make_claim(status=Status.PUBLISHED)
+def test_a_status_change_moves_the_version_so_a_form_opened_before_it_is_refused(editor_client, reviewer):
+    claim = make_claim(status=Status.DRAFT)
     opened = claim_post_data(claim, summary="A typo fix made in a form opened earlier.")
-    claim_set_status(claim=claim, status=Status.WITHDRAWN, by=editor)
+    services.submit(obj=claim, by=reviewer)
     response = editor_client.post(change_url(claim), opened)
     assert response.status_code == 200
     assert "Someone else changed this claim" in response.content.decode()
     claim.refresh_from_db()
-    assert claim.status == Status.WITHDRAWN
+    assert claim.status == Status.IN_REVIEW and claim.summary != opened["summary"]
 
 
 def test_a_selection_without_versions_gets_a_message_not_an_error(editor_client):
@@ -367,26 +394,13 @@ def test_a_selection_without_versions_gets_a_message_not_an_error(editor_client)
     assert claim.status == Status.IN_REVIEW
 
 
-def test_reviewer_cannot_publish_even_if_status_became_list_editable(reviewer_client, monkeypatch):
-    from evidence.admin import ClaimAdmin
+def test_status_is_not_an_editable_field_so_no_model_form_can_set_it():
+    from django.core.exceptions import FieldError
+    from django.forms import modelform_factory
 
-    monkeypatch.setattr(ClaimAdmin, "list_editable", ["status"])
-    claim = make_claim(status=Status.IN_REVIEW)
-    response = reviewer_client.post(
-        reverse("admin:evidence_claim_changelist"),
-        {
-            "form-TOTAL_FORMS": "1",
-            "form-INITIAL_FORMS": "1",
-            "form-0-id": claim.pk,
-            "form-0-status": Status.PUBLISHED,
-            f"_concurrency_version_{claim.pk}": claim.version,
-            "_save": "Save",
-        },
-    )
-    # The list form offers a reviewer no "published" (and the service would refuse it too).
-    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    claim.refresh_from_db()
-    assert claim.status == Status.IN_REVIEW
+    for model in (Claim, Warning):
+        with pytest.raises(FieldError):
+            modelform_factory(model, fields=["status"])
 
 
 def test_two_overlapping_passages_in_one_save_are_refused(reviewer_client):
@@ -410,7 +424,7 @@ def test_a_quote_across_a_list_marker_is_refused(reviewer_client):
     assert not Passage.objects.exists()
 
 
-def test_reviewer_cannot_change_or_delete_a_passage_of_a_published_claim(reviewer_client, editor_client):
+def test_a_reviewers_change_or_removal_of_a_public_passage_waits_for_an_editor(reviewer_client, editor_client):
     article, claim = make_article(), make_claim(status=Status.PUBLISHED)
     passage = make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
     url = change_url(passage)
@@ -420,15 +434,19 @@ def test_reviewer_cannot_change_or_delete_a_passage_of_a_published_claim(reviewe
         "quote": passage.quote,
         "wording": "misrepresented",
         "wording_note": "Changed by a reviewer.",
+        "change_note": "",
+        "version": get_signer().sign(passage.version),
     }
-    assert reviewer_client.post(url, data).status_code == 403
+    assert reviewer_client.post(url, data).status_code == 302
     delete = reverse("admin:evidence_passage_delete", args=[passage.pk])
-    assert reviewer_client.post(delete, {"post": "yes"}).status_code == 403
+    assert reviewer_client.post(delete, {"post": "yes"}).status_code == 302
     passage.refresh_from_db()
     assert passage.wording == "accurate"
-    assert editor_client.post(url, data).status_code == 302
-    passage.refresh_from_db()
-    assert passage.wording == "misrepresented"
+    change, removal = ChangeRequest.objects.get(state="pending").items.order_by("pk")
+    assert (change.action, removal.action) == ("update", "delete")
+    r = editor_client.post(change_url(change.request), {"decision": "approve", "note": "Agreed."})
+    assert r.status_code == 302
+    assert not Passage.objects.filter(pk=passage.pk).exists()  # both items were applied, in order
 
 
 def test_pasting_an_article_with_browser_line_breaks_stores_the_articles_own(editor_client):

@@ -90,19 +90,20 @@ def test_dry_run_checks_files_without_saving(tmp_path):
 
 def test_a_failure_while_saving_leaves_no_half_imported_article(tmp_path, monkeypatch, capsys):
     from evidence import services
+    from evidence.models import SourceArticle as Article
 
     def explode(self, *args, **kwargs):
         raise services.ArticleImportError("simulated failure after the article row was written")
 
     path = write(tmp_path, "crash.txt", article_text().encode())
-    monkeypatch.setattr(services.SourceArticle, "full_clean", lambda self, **kw: None)
-    original_save = services.SourceArticle.save
+    monkeypatch.setattr(Article, "full_clean", lambda self, **kw: None)
+    original_save = Article.save
 
     def save_then_fail(self, *args, **kwargs):
         original_save(self, *args, **kwargs)
         explode(self)
 
-    monkeypatch.setattr(services.SourceArticle, "save", save_then_fail)
+    monkeypatch.setattr(Article, "save", save_then_fail)
     with pytest.raises(CommandError):
         call_command("import_articles", path, verbosity=0)
     assert SourceArticle.objects.count() == 0

@@ -220,14 +220,16 @@ def test_a_malformed_entry_is_reported_by_file_and_item_not_crashed_on(seed_copy
     assert "is not a mapping of fields" in capsys.readouterr().err
 
 
-def test_reloading_keeps_curators_edits_and_never_republishes_a_withdrawn_claim(loaded, editor):
-    from evidence.services import claim_set_status
+def test_reloading_keeps_curators_edits_and_never_republishes_a_withdrawn_claim(loaded, editor, reviewer):
+    from evidence import services
+    from tests.factories import make_reviewer_editor
 
     edited = Claim.objects.get(slug="kratom-relieves-muscle-soreness")
-    edited.summary = "A curator's newer summary."
-    edited.save()
+    proposal = services.claim_update(claim=edited, by=reviewer, summary="A curator's newer summary.").pending
+    services.change_approve(request=proposal, by=editor, note="Clearer summary.")
     withdrawn = Claim.objects.exclude(pk=edited.pk).first()
-    claim_set_status(claim=withdrawn, status=Status.WITHDRAWN, by=editor)
+    proposal = services.claim_set_status(claim=withdrawn, status=Status.WITHDRAWN, by=editor, note="Unsafe.").pending
+    services.change_approve(request=proposal, by=make_reviewer_editor(), note="Unsafe.")
 
     call_command("load_seed_library", verbosity=0)
     edited.refresh_from_db()
@@ -235,7 +237,13 @@ def test_reloading_keeps_curators_edits_and_never_republishes_a_withdrawn_claim(
     assert edited.summary == "A curator's newer summary."
     assert withdrawn.status == Status.WITHDRAWN
 
+    # The files win only through an editor: on a curated database --update proposes, it does not publish.
     call_command("load_seed_library", update=True, verbosity=0)
+    edited.refresh_from_db()
+    assert edited.summary == "A curator's newer summary."
+    proposal = services.pending_for(edited).get()
+    assert proposal.submitted_by_system == "seed-library"
+    services.change_approve(request=proposal, by=editor, note="Seed library correction.")
     edited.refresh_from_db()
     withdrawn.refresh_from_db()
     assert edited.summary != "A curator's newer summary."

@@ -3,9 +3,11 @@
 choices.py    stored values (verdict, certainty, status, …) and their database checks
 querysets.py  named reads: published(), for_list(), for_detail(), search(q), …
 library.py    the models themselves
+workflow.py   change requests waiting for approval, and immutable claim review versions
 """
 
 from evidence.models.choices import (
+    PUBLIC_STATUSES,
     REVIEWER_STATUSES,
     Certainty,
     Direction,
@@ -30,6 +32,7 @@ from evidence.models.library import (
     Study,
     Substance,
     UnfoundReference,
+    Versioned,
     Warning,
 )
 from evidence.models.querysets import (
@@ -42,12 +45,17 @@ from evidence.models.querysets import (
     SubstanceQuerySet,
     WarningQuerySet,
 )
+from evidence.models.workflow import ChangeItem, ChangeRequest, ClaimVersion
 
 __all__ = [
+    "PUBLIC_STATUSES",
     "REVIEWER_STATUSES",
     "Certainty",
+    "ChangeItem",
+    "ChangeRequest",
     "Claim",
     "ClaimQuerySet",
+    "ClaimVersion",
     "Direction",
     "Evidence",
     "Passage",
@@ -70,6 +78,7 @@ __all__ = [
     "Topic",
     "UnfoundReference",
     "Verdict",
+    "Versioned",
     "Warning",
     "WarningQuerySet",
     "Wording",

@@ -113,5 +113,7 @@ class Severity(models.TextChoices):
     HIGH = "high", _("High")
 
 
-# Statuses a reviewer may set; publishing and withdrawing need the publish permission.
+# Statuses of items the public has not seen; changing anything else waits for a second person.
 REVIEWER_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+# Statuses whose item the public sees: published, or withdrawn (answers 410 with an explanation).
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.WITHDRAWN)

@@ -5,6 +5,7 @@ Invariants live in the database as named constraints (``evidence_<model>_<rule>`
 """
 
 from concurrency.fields import IntegerVersionField
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -42,20 +43,57 @@ from evidence.models.querysets import (
 from evidence.text import fits_one_block
 
 
-class Reviewed(models.Model):
-    """What claims and warnings share: a review status, timestamps and an edit version."""
+class Versioned(models.Model):
+    """What every row a curator edits shares: when it last changed, and an edit version that
+    refuses a save made to a copy someone else has since changed (optimistic locking)."""
 
-    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = IntegerVersionField(help_text=_("Refuses an edit made to a copy that someone else has since changed."))
 
     class Meta:
         abstract = True
 
 
-class Substance(models.Model):
+class Reviewed(Versioned):
+    """What the library's reviewed items share: a workflow status, who submitted and approved the
+    current state, and when it was first and last published (evidence/services/workflow.py)."""
+
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When the current public state was approved.")
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=_("Empty when a system actor (the seed library) published it, or the approver is unknown."),
+    )
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=_("Who changed it since its last approval; none of them may approve it."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_public(self):
+        """Whether readers see this item (a withdrawn one still answers 410 with its title)."""
+        return self.status in (Status.PUBLISHED, Status.WITHDRAWN)
+
+
+class Substance(Reviewed):
     Kind = SubstanceKind
 
     name = models.CharField(max_length=120, unique=True)
@@ -66,11 +104,16 @@ class Substance(models.Model):
     summary = models.TextField(blank=True, help_text=_("Markdown; raw HTML is not rendered."))
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
 
+    history = HistoricalRecords()
     objects = SubstanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        constraints = [choices_check("kind", SubstanceKind, "evidence_substance_kind_valid")]
+        permissions = [("publish_substance", "Can approve substances")]
+        constraints = [
+            choices_check("kind", SubstanceKind, "evidence_substance_kind_valid"),
+            choices_check("status", Status, "evidence_substance_status_valid"),
+        ]
 
     def __str__(self):
         return self.name
@@ -79,7 +122,7 @@ class Substance(models.Model):
         return reverse("evidence:substance-detail", kwargs={"slug": self.slug})
 
 
-class SourceArticle(models.Model):
+class SourceArticle(Reviewed):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, unique=True)
     source_name = models.CharField(
@@ -94,13 +137,16 @@ class SourceArticle(models.Model):
     published_on = models.DateField(null=True, blank=True)
     imported_at = models.DateTimeField(default=timezone.now, editable=False)
     text = models.TextField(help_text=_("The article text exactly as imported. Never edited in place."))
-    content_hash = models.CharField(max_length=64, editable=False)
+    content_hash = models.CharField(max_length=64, unique=True, editable=False)
 
+    history = HistoricalRecords()
     objects = SourceArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        permissions = [("publish_sourcearticle", "Can approve source articles")]
         constraints = [
+            choices_check("status", Status, "evidence_sourcearticle_status_valid"),
             models.CheckConstraint(condition=~Q(text=""), name="evidence_sourcearticle_text_not_empty"),
             models.CheckConstraint(
                 condition=Exact(Length("content_hash"), 64),
@@ -139,7 +185,7 @@ class Claim(Reviewed):
 
     class Meta:
         ordering = ["statement"]
-        permissions = [("publish_claim", "Can publish and withdraw claims")]
+        permissions = [("publish_claim", "Can approve claims: publish, withdraw, approve changes")]
         constraints = [
             choices_check("topic", Topic, "evidence_claim_topic_valid"),
             choices_check("verdict", Verdict, "evidence_claim_verdict_valid"),
@@ -158,7 +204,7 @@ class Claim(Reviewed):
         return f"{self.get_verdict_display()} · {self.get_certainty_display().lower()} certainty"
 
 
-class Study(models.Model):
+class Study(Reviewed):
     Design = StudyDesign
 
     Population = Population
@@ -204,7 +250,9 @@ class Study(models.Model):
     class Meta:
         ordering = ["-year", "title"]
         verbose_name_plural = "studies"
+        permissions = [("publish_study", "Can approve studies")]
         constraints = [
+            choices_check("status", Status, "evidence_study_status_valid"),
             choices_check("design", StudyDesign, "evidence_study_design_valid"),
             choices_check("population", Population, "evidence_study_population_valid"),
             models.UniqueConstraint(fields=["doi"], condition=~Q(doi=""), name="evidence_study_doi_unique"),
@@ -251,7 +299,7 @@ class Study(models.Model):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
 
-class Evidence(models.Model):
+class Evidence(Versioned):
     Direction = Direction
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
@@ -273,7 +321,7 @@ class Evidence(models.Model):
         return f"{self.study.short_citation} {self.get_direction_display().lower()} “{self.claim}”"
 
 
-class Passage(models.Model):
+class Passage(Versioned):
     """Where a claim appears in an article: a TextQuoteSelector plus a TextPositionSelector."""
 
     Wording = Wording
@@ -381,7 +429,7 @@ class Warning(Reviewed):
 
     class Meta:
         ordering = ["title"]
-        permissions = [("publish_warning", "Can publish and withdraw warnings")]
+        permissions = [("publish_warning", "Can approve warnings: publish, withdraw, approve changes")]
         constraints = [
             choices_check("severity", Severity, "evidence_warning_severity_valid"),
             choices_check("status", Status, "evidence_warning_status_valid"),
@@ -394,13 +442,15 @@ class Warning(Reviewed):
         return reverse("evidence:warning-detail", kwargs={"slug": self.slug})
 
 
-class UnfoundReference(models.Model):
+class UnfoundReference(Versioned):
     """A source an article cites that could not be found; its claim is unverifiable."""
 
     article = models.ForeignKey(SourceArticle, on_delete=models.PROTECT, related_name="unfound_references")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="unfound_references")
     citation = models.CharField(max_length=300, help_text=_("The reference as the article gives it."))
     searched = models.TextField(help_text=_("What was searched, where, and what was found instead."))
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["article", "citation"]

@@ -31,17 +31,15 @@ class PublishableQuerySet(SearchableQuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
-class SubstanceQuerySet(SearchableQuerySet):
+class SubstanceQuerySet(PublishableQuerySet):
     SEARCH_FIELDS = {"name": "A", "scientific_name": "A", "synonyms": "A", "summary": "B"}
     SEARCH_TITLE, SEARCH_BODY = "name", "summary"
 
-    def published(self):
-        # Substances have no review status: every one is public.
-        return self.all()
-
     def for_list(self):
-        return self.select_related("parent").annotate(
-            claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED), distinct=True)
+        return (
+            self.published()
+            .select_related("parent")
+            .annotate(claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED), distinct=True))
         )
 
     def for_detail(self):
@@ -52,16 +50,13 @@ class SubstanceQuerySet(SearchableQuerySet):
         )
 
 
-class SourceArticleQuerySet(SearchableQuerySet):
+class SourceArticleQuerySet(PublishableQuerySet):
     SEARCH_FIELDS = {"title": "A", "text": "B"}
     SEARCH_TITLE, SEARCH_BODY = "title", "text"
 
-    def published(self):
-        # An article is public once it is imported; its passages show only published claims.
-        return self.all()
-
     def with_passage_counts(self):
-        return self.annotate(passage_count=Count("passages", filter=Q(passages__claim__status=Status.PUBLISHED)))
+        public = Q(passages__claim__status=Status.PUBLISHED, passages__placement=library.Passage.Placement.EXACT)
+        return self.annotate(passage_count=Count("passages", filter=public))
 
     def for_list(self):
         return self.with_passage_counts().order_by("title")
@@ -81,22 +76,24 @@ class ClaimQuerySet(PublishableQuerySet):
         return (
             self.with_counts()
             .annotate(verdict_rank=rank("verdict", Verdict.values), certainty_rank=rank("certainty", Certainty.values))
-            .prefetch_related("substances")
+            .prefetch_related(Prefetch("substances", queryset=library.Substance.objects.published()))
             .order_by("statement")
         )
 
     def for_detail(self):
         return self.prefetch_related(
-            "substances",
+            Prefetch("substances", queryset=library.Substance.objects.published()),
             Prefetch(
                 "evidence",
-                queryset=library.Evidence.objects.filter(study__is_verified=True)
+                queryset=library.Evidence.objects.filter(study__in=library.Study.objects.published())
                 .select_related("study")
                 .order_by("study__year"),
             ),
             Prefetch(
                 "passages",
-                queryset=library.Passage.objects.select_related("article").order_by("article__title", "start"),
+                queryset=library.Passage.objects.published()
+                .select_related("article")
+                .order_by("article__title", "start"),
             ),
             Prefetch("warnings", queryset=library.Warning.objects.published().order_by("title")),
             Prefetch(
@@ -111,10 +108,13 @@ class StudyQuerySet(SearchableQuerySet):
     SEARCH_TITLE, SEARCH_BODY = "title", "finding"
 
     def published(self):
-        return self.filter(is_verified=True)
+        # A study is public once approved, and only while its identifiers stand verified.
+        return self.filter(status=Status.PUBLISHED, is_verified=True)
 
     def for_list(self):
-        return self.annotate(claim_count=Count("evidence")).order_by("-year", "title")
+        return self.annotate(
+            claim_count=Count("evidence", filter=Q(evidence__claim__status=Status.PUBLISHED))
+        ).order_by("-year", "title")
 
     def for_detail(self):
         return self.prefetch_related(
@@ -133,7 +133,13 @@ class PassageQuerySet(SearchableQuerySet):
     SEARCH_TITLE = "quote"
 
     def published(self):
-        return self.filter(claim__status=Status.PUBLISHED)
+        # A passage shows only when its claim and its article are published and its place in the
+        # article text is exact; any other placement waits for a curator to confirm it.
+        return self.filter(
+            claim__status=Status.PUBLISHED,
+            article__status=Status.PUBLISHED,
+            placement=library.Passage.Placement.EXACT,
+        )
 
     def for_article(self):
         return self.published().select_related("claim").order_by("start")
@@ -149,11 +155,17 @@ class WarningQuerySet(PublishableQuerySet):
         return self.order_by(self.SEVERITY_ORDER, "title")
 
     def for_list(self):
-        return self.prefetch_related("substances").annotate(study_count=Count("studies")).by_severity()
+        return (
+            self.prefetch_related(Prefetch("substances", queryset=library.Substance.objects.published()))
+            .annotate(
+                study_count=Count("studies", filter=Q(studies__status=Status.PUBLISHED, studies__is_verified=True))
+            )
+            .by_severity()
+        )
 
     def for_detail(self):
         return self.prefetch_related(
-            "substances",
+            Prefetch("substances", queryset=library.Substance.objects.published()),
             Prefetch("studies", queryset=library.Study.objects.published().order_by("-year")),
             Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
         )

@@ -2,7 +2,8 @@
 
 Reviewers bring articles into the library with this command. Each file is imported in its own
 transaction: a bad file is reported by name and leaves nothing behind, and importing the same
-file again creates nothing new.
+file again creates nothing new. An imported article is a draft: it becomes public when an editor
+approves it in the admin.
 """
 
 from pathlib import Path
@@ -56,7 +57,7 @@ class Command(BaseCommand):
                     except ArticleFormatError as error:
                         raise ArticleImportError(f"not a source article: {error}") from error
                     continue
-                result = article_import(text=text, source_name=path.name)
+                result = article_import(text=text, source_name=path.name, by="import-command")
             except ArticleImportError as error:
                 failures.append(f"{name}: {error}")
                 continue

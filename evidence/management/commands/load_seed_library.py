@@ -1,8 +1,10 @@
 """Load the reviewed seed library (substances, studies, claims, passages, warnings).
 
 The curation lives in ``evidence/seed_library/`` as YAML files a reviewer can diff. This command
-validates all of it before writing anything, loads it in one transaction, and publishes what it
-loads. Running it twice changes nothing. ``make run`` uses it.
+validates all of it before writing anything and loads it in one transaction, as the system actor
+"seed-library". On a database no curator has touched it publishes what it loads; on a curated
+one, changes to public items become pending changes an editor approves. Running it twice changes
+nothing. ``make run`` uses it.
 """
 
 from pathlib import Path
@@ -21,7 +23,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--update",
             action="store_true",
-            help="Overwrite items that differ from the files (curators' edits). Statuses are never changed.",
+            help=(
+                "Let the files win over items that differ (curators' edits). On a curated database these become "
+                "pending changes for an editor to approve. Statuses are never changed."
+            ),
         )
 
     def handle(self, *args, path, dry_run=False, update=False, verbosity=1, **options):
@@ -35,11 +40,25 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("The seed library is valid (dry run: nothing was written)."))
             return
         if verbosity:
-            kinds = sorted(set(report.created) | set(report.updated) | set(report.unchanged) | set(report.kept))
+            kinds = sorted(
+                set(report.created)
+                | set(report.updated)
+                | set(report.unchanged)
+                | set(report.kept)
+                | set(report.pending)
+            )
             for kind in kinds:
                 self.stdout.write(
                     f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated, "
+                    f"{report.pending[kind]} waiting for approval, "
                     f"{report.unchanged[kind]} unchanged, {report.kept[kind]} kept as edited"
+                )
+            if sum(report.pending.values()):
+                self.stdout.write(
+                    self.style.WARNING(
+                        "This database holds curators' work, so changes to public items wait for an editor's "
+                        "approval (admin: Change requests), and new items wait in review."
+                    )
                 )
             for item in report.kept_items:
                 self.stdout.write(self.style.WARNING(f"Kept a curator's edit that differs from the files: {item}"))

@@ -1,0 +1,240 @@
+"""Named writes for each kind of library content, all through ``library_save``/``library_delete``.
+
+Each takes ``by`` (a user, or a system actor named in ``SYSTEM_ACTORS``) and returns an
+``Outcome``: the row, and the pending change request when the change waits for approval.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from evidence.models import (
+    Claim,
+    Evidence,
+    Passage,
+    SourceArticle,
+    Study,
+    Substance,
+    UnfoundReference,
+    Warning,
+    text_hash,
+)
+from evidence.services.workflow import library_delete, library_save, status_change
+from evidence.text import ArticleFormatError, context_around, locate_quote, parse_article
+
+
+class ArticleImportError(ValueError):
+    """An article could not be imported; the message names the reason."""
+
+
+@dataclass
+class ImportResult:
+    article: SourceArticle
+    created: bool
+
+
+def unique_slug(model, base, *, exclude_pk=None, max_length=120):
+    base = (slugify(base) or "item")[:max_length].strip("-")
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        suffix = f"-{n}"
+        slug = f"{base[: max_length - len(suffix)]}{suffix}"
+        n += 1
+    return slug
+
+
+def normalise_newlines(text):
+    """Browsers send a textarea's line breaks as CRLF (HTML spec); files may use CR or CRLF too.
+    The library stores LF only, so pasted and imported copies of one text are the same text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- articles -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def article_import(*, text, source_name, by, original_url="", site=""):
+    """Store an article's text as given (line endings normalised), with its hash, as a draft.
+
+    Importing the same text again changes nothing. A changed text under the same source name is
+    refused: the stored text is never edited in place. The article becomes public only when an
+    editor other than the importer approves it.
+    """
+    if "\x00" in text:
+        raise ArticleImportError("the file looks binary (it contains NUL bytes)")
+    text = normalise_newlines(text)
+    try:
+        structure = parse_article(text)
+    except ArticleFormatError as error:
+        raise ArticleImportError(f"not a source article: {error}") from error
+    digest = text_hash(text)
+    existing = SourceArticle.objects.filter(source_name=source_name).first()
+    if existing:
+        if existing.content_hash == digest:
+            return ImportResult(existing, created=False)
+        raise ArticleImportError(
+            "its text differs from the copy imported before; the stored text is never edited in place"
+        )
+    same_text = SourceArticle.objects.filter(content_hash=digest).first()
+    if same_text:
+        return ImportResult(same_text, created=False)
+    article = SourceArticle(
+        title=structure.title[:300],
+        slug=unique_slug(SourceArticle, slugify(structure.title) or f"article-{digest[:8]}"),
+        source_name=source_name,
+        original_url=original_url,
+        site=site,
+        stated_author=structure.stated_author[:200],
+        stated_credentials=structure.stated_credentials,
+        text=text,
+        content_hash=digest,
+    )
+    try:
+        library_save(obj=article, by=by, note=f"imported from {source_name}"[:100])
+    except ValidationError as error:
+        # Another import of the same name or text committed first: say so, save nothing.
+        raise ArticleImportError("; ".join(error.messages)) from error
+    return ImportResult(article, created=True)
+
+
+def article_update(*, article, by, expected_version=None, note="", **values):
+    """Change an article's metadata (never its text)."""
+    if {"text", "content_hash", "source_name"} & set(values):
+        raise ValidationError("An article's text is never edited in place; import the new text instead.")
+    return library_save(obj=article, by=by, values=values, expected_version=expected_version, note=note)
+
+
+# --- passages ------------------------------------------------------------------------------------
+
+
+def passage_place(*, passage, start):
+    """Set a passage's position selector and its quote context from an offset into its article."""
+    text = passage.article.text
+    passage.start = start
+    passage.end = start + len(passage.quote)
+    passage.prefix, passage.suffix = context_around(text, passage.start, passage.end, Passage.CONTEXT_LENGTH)
+    passage.placement = Passage.Placement.EXACT
+    passage.match_score = 100.0
+    return passage
+
+
+def placement_values(*, article, quote, start=None):
+    """The selector fields of ``quote`` anchored in ``article`` (offsets are never typed by hand)."""
+    placed = passage_place(
+        passage=Passage(article=article, quote=quote), start=locate_quote(article.text, quote, start)
+    )
+    fields = ("start", "end", "prefix", "suffix", "placement", "match_score")
+    return {name: getattr(placed, name) for name in fields}
+
+
+def passage_create(
+    *, article, claim, quote, by, wording=Passage.Wording.ACCURATE, wording_note="", start=None, note=""
+):
+    """Anchor ``quote`` in ``article`` and link it to ``claim`` (at ``start``, or where it occurs once)."""
+    passage = Passage(article=article, claim=claim, quote=quote, wording=wording, wording_note=wording_note)
+    for name, value in placement_values(article=article, quote=quote, start=start).items():
+        setattr(passage, name, value)
+    return library_save(obj=passage, by=by, note=note)
+
+
+def passage_update(*, passage, by, expected_version=None, note="", **values):
+    """Change a passage; a new quote or article is anchored again. Its id (its public anchor) stays."""
+    article = values.get("article") or passage.article
+    quote = values.get("quote", passage.quote)
+    if article.pk != passage.article_id or quote != passage.quote:
+        values.update(placement_values(article=article, quote=quote))
+    return library_save(obj=passage, by=by, values=values, expected_version=expected_version, note=note)
+
+
+def passage_delete(*, passage, by, expected_version=None, note=""):
+    return library_delete(obj=passage, by=by, expected_version=expected_version, note=note)
+
+
+# --- claims, warnings, studies, substances and a claim's parts --------------------------------------
+
+
+def claim_create(*, by, substances=(), note="", **fields):
+    return library_save(obj=Claim(**fields), by=by, m2m={"substances": list(substances)}, note=note)
+
+
+def claim_update(*, claim, by, expected_version=None, note="", m2m=None, **values):
+    return library_save(obj=claim, by=by, values=values, m2m=m2m, expected_version=expected_version, note=note)
+
+
+WARNING_RELATIONS = ("substances", "studies", "claims", "mentioned_by")
+
+
+def warning_create(*, by, note="", **fields):
+    m2m = {name: list(fields.pop(name, ())) for name in WARNING_RELATIONS}
+    return library_save(obj=Warning(**fields), by=by, m2m=m2m, note=note)
+
+
+def warning_update(*, warning, by, expected_version=None, note="", m2m=None, **values):
+    return library_save(obj=warning, by=by, values=values, m2m=m2m, expected_version=expected_version, note=note)
+
+
+def study_create(*, by, note="", **fields):
+    return library_save(obj=Study(**fields), by=by, note=note)
+
+
+def study_update(*, study, by, expected_version=None, note="", **values):
+    """Change a study; on a public study, ticking or unticking "verified" waits for approval too."""
+    return library_save(obj=study, by=by, values=values, expected_version=expected_version, note=note)
+
+
+def substance_create(*, by, note="", **fields):
+    return library_save(obj=Substance(**fields), by=by, note=note)
+
+
+def substance_update(*, substance, by, expected_version=None, note="", **values):
+    return library_save(obj=substance, by=by, values=values, expected_version=expected_version, note=note)
+
+
+def evidence_create(*, claim, study, direction, by, note="", comment=""):
+    """Attach ``study`` to ``claim`` with a direction; ``comment`` is the evidence row's own note."""
+    row = Evidence(claim=claim, study=study, direction=direction, note=comment)
+    return library_save(obj=row, by=by, note=note)
+
+
+def evidence_update(*, evidence, by, expected_version=None, note="", **values):
+    return library_save(obj=evidence, by=by, values=values, expected_version=expected_version, note=note)
+
+
+def evidence_delete(*, evidence, by, expected_version=None, note=""):
+    return library_delete(obj=evidence, by=by, expected_version=expected_version, note=note)
+
+
+def unfound_reference_create(*, article, claim, citation, searched, by, note=""):
+    row = UnfoundReference(article=article, claim=claim, citation=citation, searched=searched)
+    return library_save(obj=row, by=by, note=note)
+
+
+def unfound_reference_update(*, reference, by, expected_version=None, note="", **values):
+    return library_save(obj=reference, by=by, values=values, expected_version=expected_version, note=note)
+
+
+def unfound_reference_delete(*, reference, by, expected_version=None, note=""):
+    return library_delete(obj=reference, by=by, expected_version=expected_version, note=note)
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+
+def claim_set_status(*, claim, status, by, note="", override_reason=""):
+    return status_change(obj=claim, status=status, by=by, note=note, override_reason=override_reason)
+
+
+def warning_set_status(*, warning, status, by, note="", override_reason=""):
+    return status_change(obj=warning, status=status, by=by, note=note, override_reason=override_reason)
+
+
+def submit(*, obj, by):
+    """Send a draft for review."""
+    return status_change(obj=obj, status="in-review", by=by)
+
+
+def publish(*, obj, by, note, override_reason=""):
+    """Approve an item in review: it becomes public (needs a second person and a change note)."""
+    return status_change(obj=obj, status="published", by=by, note=note, override_reason=override_reason)

@@ -1,0 +1,40 @@
+"""The curators' roles, defined here in code and applied after every ``migrate``.
+
+A model added later gets its permissions in the roles without a data migration: the roles are
+rebuilt from this table each time ``post_migrate`` runs (evidence/apps.py connects it).
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+# Library content: reviewers view, add, change (drafts directly, public items as pending changes)
+# and may propose removing a claim's parts; editors also approve and delete drafts.
+LIBRARY_MODELS = ["substance", "sourcearticle", "claim", "passage", "study", "evidence", "warning", "unfoundreference"]
+REVIEWER_DELETABLE = ["passage", "evidence", "unfoundreference"]
+READ_ONLY_MODELS = ["changerequest", "claimversion"]
+
+ROLES = {
+    "Reviewer": {
+        "codenames": [f"{action}_{model}" for model in LIBRARY_MODELS for action in ("view", "add", "change")]
+        + [f"delete_{model}" for model in REVIEWER_DELETABLE]
+        + [f"view_{model}" for model in READ_ONLY_MODELS],
+        "history": True,
+    },
+    "Editor": {
+        "codenames": [f"{action}_{model}" for model in LIBRARY_MODELS for action in ("view", "add", "change", "delete")]
+        + [f"publish_{model}" for model in ("substance", "sourcearticle", "claim", "study", "warning")]
+        + [f"view_{model}" for model in READ_ONLY_MODELS]
+        + ["change_changerequest", "approve_changerequest"],
+        "history": True,
+    },
+}
+
+
+def apply_roles(**kwargs):
+    """Create the groups and set exactly the permissions ``ROLES`` names (idempotent)."""
+    evidence = Permission.objects.filter(content_type__app_label="evidence")
+    for name, role in ROLES.items():
+        permissions = set(evidence.filter(codename__in=role["codenames"]))
+        if role["history"]:
+            permissions |= set(evidence.filter(codename__startswith="view_historical"))
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)

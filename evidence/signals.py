@@ -1,0 +1,33 @@
+"""The change hook: ``library_changed`` fires once, after commit, for every approved change.
+
+Pages that cache rendered output key on ``content_version()``, which every approval moves on, so a
+cached page never outlives the approval that changed what it shows. A pending change fires nothing.
+"""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.dispatch import Signal, receiver
+
+# Sent with ``instance``: the reviewed item (claim, warning, article, study, substance) whose
+# public state an approval changed.
+library_changed = Signal()
+
+CONTENT_VERSION_KEY = "kratomref:library:content-version"
+
+
+def announce_library_change(instance):
+    """Send ``library_changed`` once the current transaction commits (never if it rolls back)."""
+    transaction.on_commit(lambda: library_changed.send(sender=type(instance), instance=instance))
+
+
+def content_version():
+    """A number that changes whenever an approval changes what the public sees."""
+    return cache.get_or_set(CONTENT_VERSION_KEY, 1, timeout=None)
+
+
+@receiver(library_changed, dispatch_uid="evidence.bump_content_version")
+def bump_content_version(sender, instance, **kwargs):
+    try:
+        cache.incr(CONTENT_VERSION_KEY)
+    except ValueError:  # not in the cache yet (or evicted): any new value invalidates old keys
+        cache.add(CONTENT_VERSION_KEY, 2, timeout=None)
