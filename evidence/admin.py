@@ -231,10 +231,10 @@ class ServiceWritesMixin:
                 values=values,
                 m2m=m2m,
                 expected_version=version,
-                note=self._note(request, form),
+                change_note=self._note(request, form),
             )
         else:
-            outcome = services.library_save(obj=obj, by=request.user, m2m=m2m, note=self._note(request, form))
+            outcome = services.library_save(obj=obj, by=request.user, m2m=m2m, change_note=self._note(request, form))
         self._tell_pending(request, outcome)
 
     def save_related(self, request, form, formsets, change):
@@ -252,7 +252,7 @@ class ServiceWritesMixin:
             if formset.can_delete and formset._should_delete_form(inline_form):
                 if instance.pk:
                     outcome = services.library_delete(
-                        obj=instance, by=request.user, expected_version=version, note=note
+                        obj=instance, by=request.user, expected_version=version, change_note=note
                     )
                     self._tell_pending(request, outcome)
                 continue
@@ -261,16 +261,18 @@ class ServiceWritesMixin:
             setattr(instance, formset.fk.name, formset.instance)
             if instance.pk is None:
                 instance = inline_form.save(commit=False)
-                outcome = services.library_save(obj=instance, by=request.user, note=note)
+                outcome = services.library_save(obj=instance, by=request.user, change_note=note)
             else:
                 values, m2m = form_values(inline_form)
                 outcome = services.library_save(
-                    obj=instance, by=request.user, values=values, m2m=m2m, expected_version=version, note=note
+                    obj=instance, by=request.user, values=values, m2m=m2m, expected_version=version, change_note=note
                 )
             self._tell_pending(request, outcome)
 
     def delete_model(self, request, obj):
-        self._tell_pending(request, services.library_delete(obj=obj, by=request.user, note="removed in the admin"))
+        self._tell_pending(
+            request, services.library_delete(obj=obj, by=request.user, change_note="removed in the admin")
+        )
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

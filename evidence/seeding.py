@@ -360,7 +360,7 @@ class _Writer:
         direct = not self.curated
         if obj is None:
             outcome = services.library_save(
-                obj=model(**lookup, **values), by=SEED_ACTOR, m2m=m2m, note=SEED_NOTE, direct=direct
+                obj=model(**lookup, **values), by=SEED_ACTOR, m2m=m2m, change_note=SEED_NOTE, direct=direct
             )
             self.report.note(kind, "pending" if outcome.staged else "created")
             if isinstance(outcome.obj, Reviewed) and not outcome.staged:
@@ -381,7 +381,7 @@ class _Writer:
                 by=SEED_ACTOR,
                 values=changed,
                 m2m=m2m_changed,
-                note="Updated from the seed library.",
+                change_note="Updated from the seed library.",
                 direct=direct,
             )
             self.report.note(kind, "pending" if outcome.staged else "updated")

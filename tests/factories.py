@@ -118,7 +118,7 @@ def make_study(*, status=Status.PUBLISHED, **overrides):
 
 def make_evidence(*, claim, study=None, direction=Evidence.Direction.SUPPORTS, note=""):
     outcome = services.evidence_create(
-        claim=claim, study=study or make_study(), direction=direction, comment=note, by=make_reviewer()
+        claim=claim, study=study or make_study(), direction=direction, note=note, by=make_reviewer()
     )
     return settle(outcome)
 

@@ -34,7 +34,7 @@ def populate():
     make_warning(claims=[claim])
     make_substance()
     public = make_claim()  # version 1, and a pending change to it
-    services.claim_update(claim=public, by=make_reviewer(), verdict="mixed", note="Newer evidence.")
+    services.claim_update(claim=public, by=make_reviewer(), verdict="mixed", change_note="Newer evidence.")
     return article, claim
 
 

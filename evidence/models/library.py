@@ -104,7 +104,7 @@ class Substance(Reviewed):
     summary = models.TextField(blank=True, help_text=_("Markdown; raw HTML is not rendered."))
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
     objects = SubstanceQuerySet.as_manager()
 
     class Meta:
@@ -139,7 +139,7 @@ class SourceArticle(Reviewed):
     text = models.TextField(help_text=_("The article text exactly as imported. Never edited in place."))
     content_hash = models.CharField(max_length=64, unique=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
     objects = SourceArticleQuerySet.as_manager()
 
     class Meta:
@@ -180,7 +180,7 @@ class Claim(Reviewed):
     certainty = models.CharField(max_length=20, choices=Certainty, default=Certainty.VERY_LOW)
     summary = models.TextField(blank=True, help_text=_("Markdown; raw HTML is not rendered."))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -243,7 +243,7 @@ class Study(Reviewed):
     )
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
     objects = StudyQuerySet.as_manager()
 
@@ -307,7 +307,7 @@ class Evidence(Versioned):
     direction = models.CharField(max_length=20, choices=Direction)
     note = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         verbose_name_plural = "evidence"
@@ -343,7 +343,7 @@ class Passage(Versioned):
     match_score = models.FloatField(default=100.0)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
     objects = PassageQuerySet.as_manager()
 
     class Meta:
@@ -423,7 +423,7 @@ class Warning(Reviewed):
         help_text=_("Claims whose statement itself conveys this warning."),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
     objects = WarningQuerySet.as_manager()
 
@@ -450,7 +450,7 @@ class UnfoundReference(Versioned):
     citation = models.CharField(max_length=300, help_text=_("The reference as the article gives it."))
     searched = models.TextField(help_text=_("What was searched, where, and what was found instead."))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         ordering = ["article", "citation"]

@@ -92,18 +92,18 @@ def article_import(*, text, source_name, by, original_url="", site=""):
         content_hash=digest,
     )
     try:
-        library_save(obj=article, by=by, note=f"imported from {source_name}"[:100])
+        library_save(obj=article, by=by, change_note=f"imported from {source_name}")
     except ValidationError as error:
         # Another import of the same name or text committed first: say so, save nothing.
         raise ArticleImportError("; ".join(error.messages)) from error
     return ImportResult(article, created=True)
 
 
-def article_update(*, article, by, expected_version=None, note="", **values):
+def article_update(*, article, by, expected_version=None, change_note="", **values):
     """Change an article's metadata (never its text)."""
     if {"text", "content_hash", "source_name"} & set(values):
         raise ValidationError("An article's text is never edited in place; import the new text instead.")
-    return library_save(obj=article, by=by, values=values, expected_version=expected_version, note=note)
+    return library_save(obj=article, by=by, values=values, expected_version=expected_version, change_note=change_note)
 
 
 # --- passages ------------------------------------------------------------------------------------
@@ -130,93 +130,97 @@ def placement_values(*, article, quote, start=None):
 
 
 def passage_create(
-    *, article, claim, quote, by, wording=Passage.Wording.ACCURATE, wording_note="", start=None, note=""
+    *, article, claim, quote, by, wording=Passage.Wording.ACCURATE, wording_note="", start=None, change_note=""
 ):
     """Anchor ``quote`` in ``article`` and link it to ``claim`` (at ``start``, or where it occurs once)."""
     passage = Passage(article=article, claim=claim, quote=quote, wording=wording, wording_note=wording_note)
     for name, value in placement_values(article=article, quote=quote, start=start).items():
         setattr(passage, name, value)
-    return library_save(obj=passage, by=by, note=note)
+    return library_save(obj=passage, by=by, change_note=change_note)
 
 
-def passage_update(*, passage, by, expected_version=None, note="", **values):
+def passage_update(*, passage, by, expected_version=None, change_note="", **values):
     """Change a passage; a new quote or article is anchored again. Its id (its public anchor) stays."""
     article = values.get("article") or passage.article
     quote = values.get("quote", passage.quote)
     if article.pk != passage.article_id or quote != passage.quote:
         values.update(placement_values(article=article, quote=quote))
-    return library_save(obj=passage, by=by, values=values, expected_version=expected_version, note=note)
+    return library_save(obj=passage, by=by, values=values, expected_version=expected_version, change_note=change_note)
 
 
-def passage_delete(*, passage, by, expected_version=None, note=""):
-    return library_delete(obj=passage, by=by, expected_version=expected_version, note=note)
+def passage_delete(*, passage, by, expected_version=None, change_note=""):
+    return library_delete(obj=passage, by=by, expected_version=expected_version, change_note=change_note)
 
 
 # --- claims, warnings, studies, substances and a claim's parts --------------------------------------
 
 
-def claim_create(*, by, substances=(), note="", **fields):
-    return library_save(obj=Claim(**fields), by=by, m2m={"substances": list(substances)}, note=note)
+def claim_create(*, by, substances=(), change_note="", **fields):
+    return library_save(obj=Claim(**fields), by=by, m2m={"substances": list(substances)}, change_note=change_note)
 
 
-def claim_update(*, claim, by, expected_version=None, note="", m2m=None, **values):
-    return library_save(obj=claim, by=by, values=values, m2m=m2m, expected_version=expected_version, note=note)
+def claim_update(*, claim, by, expected_version=None, change_note="", m2m=None, **values):
+    return library_save(
+        obj=claim, by=by, values=values, m2m=m2m, expected_version=expected_version, change_note=change_note
+    )
 
 
 WARNING_RELATIONS = ("substances", "studies", "claims", "mentioned_by")
 
 
-def warning_create(*, by, note="", **fields):
+def warning_create(*, by, change_note="", **fields):
     m2m = {name: list(fields.pop(name, ())) for name in WARNING_RELATIONS}
-    return library_save(obj=Warning(**fields), by=by, m2m=m2m, note=note)
+    return library_save(obj=Warning(**fields), by=by, m2m=m2m, change_note=change_note)
 
 
-def warning_update(*, warning, by, expected_version=None, note="", m2m=None, **values):
-    return library_save(obj=warning, by=by, values=values, m2m=m2m, expected_version=expected_version, note=note)
+def warning_update(*, warning, by, expected_version=None, change_note="", m2m=None, **values):
+    return library_save(
+        obj=warning, by=by, values=values, m2m=m2m, expected_version=expected_version, change_note=change_note
+    )
 
 
-def study_create(*, by, note="", **fields):
-    return library_save(obj=Study(**fields), by=by, note=note)
+def study_create(*, by, change_note="", **fields):
+    return library_save(obj=Study(**fields), by=by, change_note=change_note)
 
 
-def study_update(*, study, by, expected_version=None, note="", **values):
+def study_update(*, study, by, expected_version=None, change_note="", **values):
     """Change a study; on a public study, ticking or unticking "verified" waits for approval too."""
-    return library_save(obj=study, by=by, values=values, expected_version=expected_version, note=note)
+    return library_save(obj=study, by=by, values=values, expected_version=expected_version, change_note=change_note)
 
 
-def substance_create(*, by, note="", **fields):
-    return library_save(obj=Substance(**fields), by=by, note=note)
+def substance_create(*, by, change_note="", **fields):
+    return library_save(obj=Substance(**fields), by=by, change_note=change_note)
 
 
-def substance_update(*, substance, by, expected_version=None, note="", **values):
-    return library_save(obj=substance, by=by, values=values, expected_version=expected_version, note=note)
+def substance_update(*, substance, by, expected_version=None, change_note="", **values):
+    return library_save(obj=substance, by=by, values=values, expected_version=expected_version, change_note=change_note)
 
 
-def evidence_create(*, claim, study, direction, by, note="", comment=""):
-    """Attach ``study`` to ``claim`` with a direction; ``comment`` is the evidence row's own note."""
-    row = Evidence(claim=claim, study=study, direction=direction, note=comment)
-    return library_save(obj=row, by=by, note=note)
+def evidence_create(*, claim, study, direction, by, note="", change_note=""):
+    """Attach ``study`` to ``claim`` with a direction; ``note`` is the evidence row's own note."""
+    row = Evidence(claim=claim, study=study, direction=direction, note=note)
+    return library_save(obj=row, by=by, change_note=change_note)
 
 
-def evidence_update(*, evidence, by, expected_version=None, note="", **values):
-    return library_save(obj=evidence, by=by, values=values, expected_version=expected_version, note=note)
+def evidence_update(*, evidence, by, expected_version=None, change_note="", **values):
+    return library_save(obj=evidence, by=by, values=values, expected_version=expected_version, change_note=change_note)
 
 
-def evidence_delete(*, evidence, by, expected_version=None, note=""):
-    return library_delete(obj=evidence, by=by, expected_version=expected_version, note=note)
+def evidence_delete(*, evidence, by, expected_version=None, change_note=""):
+    return library_delete(obj=evidence, by=by, expected_version=expected_version, change_note=change_note)
 
 
-def unfound_reference_create(*, article, claim, citation, searched, by, note=""):
+def unfound_reference_create(*, article, claim, citation, searched, by, change_note=""):
     row = UnfoundReference(article=article, claim=claim, citation=citation, searched=searched)
-    return library_save(obj=row, by=by, note=note)
+    return library_save(obj=row, by=by, change_note=change_note)
 
 
-def unfound_reference_update(*, reference, by, expected_version=None, note="", **values):
-    return library_save(obj=reference, by=by, values=values, expected_version=expected_version, note=note)
+def unfound_reference_update(*, reference, by, expected_version=None, change_note="", **values):
+    return library_save(obj=reference, by=by, values=values, expected_version=expected_version, change_note=change_note)
 
 
-def unfound_reference_delete(*, reference, by, expected_version=None, note=""):
-    return library_delete(obj=reference, by=by, expected_version=expected_version, note=note)
+def unfound_reference_delete(*, reference, by, expected_version=None, change_note=""):
+    return library_delete(obj=reference, by=by, expected_version=expected_version, change_note=change_note)
 
 
 # --- status ----------------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ def _assign(obj, data):
 
 def _save_row(obj, *, by, reason, m2m=None):
     obj._history_user = actor_user(by)
-    obj._change_reason = reason[:100]
+    obj._change_reason = reason
     try:
         with transaction.atomic():
             obj.save()
@@ -232,7 +232,7 @@ def _save_row(obj, *, by, reason, m2m=None):
 
 def _delete_row(obj, *, by, reason):
     obj._history_user = actor_user(by)
-    obj._change_reason = reason[:100]
+    obj._change_reason = reason
     try:
         with transaction.atomic():
             obj.delete()
@@ -258,7 +258,7 @@ def _clean(candidate, m2m):
 
 
 @transaction.atomic
-def library_save(*, obj, by, values=None, m2m=None, expected_version=None, note="", dry_run=False, direct=False):
+def library_save(*, obj, by, values=None, m2m=None, expected_version=None, change_note="", dry_run=False, direct=False):
     """Create ``obj`` (unsaved, its fields set) or change the stored row to ``values``.
 
     A row the public cannot see is written at once and ``by`` becomes a contributor of its
@@ -307,15 +307,15 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, note=
             item.before = {k: v for k, v in item.before.items() if k in item.data}
             if not item.data:
                 return Outcome(stored)  # nothing would change
-        return Outcome(stored or candidate, _stage(subject, by, note, item))
+        return Outcome(stored or candidate, _stage(subject, by, change_note, item))
     subject = subject_of(candidate) if not isinstance(candidate, Reviewed) else None
-    _save_row(candidate, by=by, reason=note or ("changed" if stored else "added"), m2m=m2m)
+    _save_row(candidate, by=by, reason=change_note or ("changed" if stored else "added"), m2m=m2m)
     _contribute(subject or candidate, by)
     return Outcome(candidate)
 
 
 @transaction.atomic
-def library_delete(*, obj, by, expected_version=None, note="", dry_run=False):
+def library_delete(*, obj, by, expected_version=None, change_note="", dry_run=False):
     """Remove a row: at once when the public cannot see it, otherwise as a pending change.
 
     A reviewed item that has ever been public is withdrawn, never deleted (its page answers 410).
@@ -340,9 +340,9 @@ def library_delete(*, obj, by, expected_version=None, note="", dry_run=False):
             before=serialize(stored, [f.name for f in _editable_fields(model)]),
             base_version=stored.version,
         )
-        return Outcome(stored, _stage(subject_of(stored), by, note, item))
+        return Outcome(stored, _stage(subject_of(stored), by, change_note, item))
     subject = None if isinstance(stored, Reviewed) else subject_of(stored)
-    _delete_row(stored, by=by, reason=note or "removed")
+    _delete_row(stored, by=by, reason=change_note or "removed")
     if subject is not None:
         _contribute(subject, by)
     return Outcome(stored)
@@ -485,7 +485,7 @@ def _write_status(obj, status, *, by, note, override=""):
         f"status → {status}" + (f": {note.strip()}" if note.strip() else "") + (f" [{override}]" if override else "")
     )
     obj._history_user = user
-    obj._change_reason = reason[:100]
+    obj._change_reason = reason
     obj.full_clean(exclude=["contributors"])
     try:
         obj.save(update_fields=fields)
@@ -551,7 +551,7 @@ def change_approve(*, request, by, note="", override_reason="", dry_run=False):
         subject.published_at = request.decided_at
         subject.approved_by = actor_user(by)
         subject._history_user = actor_user(by)
-        subject._change_reason = f"approved change {request.pk}"[:100]
+        subject._change_reason = f"approved change {request.pk}"
         subject.save(update_fields=["published_at", "approved_by", "updated_at", "version"])
     if isinstance(subject, Claim) and subject.status == Status.PUBLISHED:
         from evidence.services.versions import claim_version_record
