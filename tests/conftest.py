@@ -1,6 +1,23 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.test import Client
+
+
+@pytest.fixture(scope="module")
+def seed_library_module(django_db_setup, django_db_blocker):
+    """The reviewed seed library, loaded once for a whole test module (committed), then flushed.
+
+    Tests that use it run in their own transaction (``db``), so what one test writes is rolled
+    back before the next. The flush re-runs post_migrate, which rebuilds the roles from code.
+    """
+    with django_db_blocker.unblock():
+        call_command("load_seed_library", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+        ContentType.objects.clear_cache()
 
 
 @pytest.fixture

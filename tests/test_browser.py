@@ -11,11 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from evidence.models import Claim, Passage, SourceArticle
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -49,9 +48,19 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def server(seed_library_module):
+    """One server for the module, reading the seed library loaded once (tests/conftest.py)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def library(transactional_db):
-    call_command("load_seed_library", verbosity=0)
+def library(server, db):
+    """The seed library as the browser sees it; each test's own writes are rolled back."""
 
 
 def new_page(browser, width=1280, height=900, **options):
@@ -89,10 +98,10 @@ def seed_article():
     return SourceArticle.objects.get(source_name="000_cfb65b5ab12287d4.txt")
 
 
-def test_reader_reveals_a_verdict_with_the_mouse_and_follows_it_to_the_claim_and_back(live_server, library, page):
+def test_reader_reveals_a_verdict_with_the_mouse_and_follows_it_to_the_claim_and_back(server, library, page):
     article = seed_article()
     passage = Passage.objects.filter(article=article).select_related("claim").order_by("start").first()
-    page.goto(live_server.url + article.get_absolute_url())
+    page.goto(server.url + article.get_absolute_url())
     mark = page.locator(f"#passage-{passage.pk}")
     mark.hover()
     tooltip = page.evaluate(
@@ -114,9 +123,9 @@ def test_reader_reveals_a_verdict_with_the_mouse_and_follows_it_to_the_claim_and
     assert page.locator(f"#passage-{passage.pk}").is_visible()
 
 
-def test_keyboard_user_reveals_a_verdict_and_opens_the_claim(live_server, library, page):
+def test_keyboard_user_reveals_a_verdict_and_opens_the_claim(server, library, page):
     article = seed_article()
-    page.goto(live_server.url + article.get_absolute_url())
+    page.goto(server.url + article.get_absolute_url())
     first = page.locator("mark.passage").first
     for _ in range(60):
         page.keyboard.press("Tab")
@@ -141,8 +150,8 @@ def test_keyboard_user_reveals_a_verdict_and_opens_the_claim(live_server, librar
     page.wait_for_url(re.compile(f"/claims/{slug}/$"))
 
 
-def test_reader_filters_the_claim_list_and_the_shared_url_shows_the_same_view(live_server, library, page, browser):
-    page.goto(live_server.url + "/claims/")
+def test_reader_filters_the_claim_list_and_the_shared_url_shows_the_same_view(server, library, page, browser):
+    page.goto(server.url + "/claims/")
     page.get_by_label("Verdict").select_option("contradicted")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"verdict=contradicted"))
@@ -158,9 +167,9 @@ def test_reader_filters_the_claim_list_and_the_shared_url_shows_the_same_view(li
     other.context.close()
 
 
-def test_phone_reader_taps_a_highlight_and_the_page_fits_the_screen(live_server, library, phone):
+def test_phone_reader_taps_a_highlight_and_the_page_fits_the_screen(server, library, phone):
     article = seed_article()
-    phone.goto(live_server.url + article.get_absolute_url())
+    phone.goto(server.url + article.get_absolute_url())
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "article-phone")
     mark = phone.locator("mark.passage").nth(2)
@@ -170,11 +179,11 @@ def test_phone_reader_taps_a_highlight_and_the_page_fits_the_screen(live_server,
     assert card.is_visible()
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375
-    phone.goto(live_server.url + "/")
+    phone.goto(server.url + "/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "home-phone")
     claim = Claim.objects.published().first()
-    phone.goto(live_server.url + claim.get_absolute_url())
+    phone.goto(server.url + claim.get_absolute_url())
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "claim-phone")
 
@@ -201,13 +210,13 @@ def public_pages():
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_public_page_type_has_no_serious_accessibility_violations(live_server, library, browser, scheme):
+def test_every_public_page_type_has_no_serious_accessibility_violations(server, library, browser, scheme):
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make test does this).")
     page = new_page(browser, bypass_csp=True, color_scheme=scheme)
     failures = {}
     for name, url in public_pages().items():
-        page.goto(live_server.url + url)
+        page.goto(server.url + url)
         if scheme == "light" and name in {"home", "claim-list"}:
             screenshot(page, f"{name}-desktop")
         page.add_script_tag(path=str(AXE))
@@ -225,9 +234,9 @@ def test_every_public_page_type_has_no_serious_accessibility_violations(live_ser
     assert failures == {}
 
 
-def test_pages_carry_title_description_canonical_and_open_graph_tags(live_server, library, page):
+def test_pages_carry_title_description_canonical_and_open_graph_tags(server, library, page):
     for name, url in public_pages().items():
-        page.goto(live_server.url + url)
+        page.goto(server.url + url)
         if name == "not-found":
             page.js_errors.clear()  # the browser reports the deliberate 404 in the console
         assert page.title().endswith("· KratomRef")
@@ -236,8 +245,8 @@ def test_pages_carry_title_description_canonical_and_open_graph_tags(live_server
         assert page.locator('meta[property="og:title"]').get_attribute("content")
 
 
-def test_reader_searches_from_the_header_with_a_synonym_and_opens_a_result(live_server, library, page):
-    page.goto(live_server.url + "/")
+def test_reader_searches_from_the_header_with_a_synonym_and_opens_a_result(server, library, page):
+    page.goto(server.url + "/")
     page.get_by_label("Search the library").fill("7-OH")
     page.get_by_label("Search the library").press("Enter")
     page.wait_for_url(re.compile(r"/search/\?q=7-OH"))
