@@ -1,6 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from evidence.models import Claim, Evidence, Passage, Study
 from tests.factories import make_article, make_claim, make_passage, make_study
@@ -54,6 +54,21 @@ def test_overlapping_passages_in_one_article_are_refused():
     with pytest.raises(ValidationError) as error:
         make_passage(article=article, claim=claim, quote="may lead to dependence")
     assert "overlaps" in str(error.value)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (exclusion constraints)")
+def test_postgres_refuses_overlapping_passages_that_skip_the_model_check():
+    article, claim = make_article(), make_claim()
+    quote = "Long-term use may lead to dependence."
+    make_passage(article=article, claim=claim, quote=quote)
+    inner = "may lead to dependence"
+    start = article.text.index(inner)
+    with pytest.raises(IntegrityError, match="evidence_passage_no_overlap"), transaction.atomic():
+        Passage.objects.create(article=article, claim=claim, quote=inner, start=start, end=start + len(inner))
+    touching = "In short"
+    start = article.text.index(touching)
+    Passage.objects.create(article=article, claim=claim, quote=touching, start=start, end=start + len(touching))
 
 
 def test_database_refuses_a_verified_study_without_any_identifier():
