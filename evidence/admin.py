@@ -318,8 +318,15 @@ class ServiceWritesMixin:
             return HttpResponseRedirect(pending.get_absolute_url())
         return super().response_add(request, obj, post_url_continue)
 
+    # A pending change is recorded as a change request, not as something the admin did.
     def log_addition(self, request, obj, message):
-        return None if obj.pk is None else super().log_addition(request, obj, message)
+        return None if getattr(request, "_kratomref_pending", None) else super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return None if getattr(request, "_kratomref_pending", None) else super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        return None if getattr(request, "_kratomref_pending", None) else super().log_deletions(request, queryset)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -653,13 +660,16 @@ class SourceArticleAdmin(ReviewedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        result = services.article_import(
-            text=form.cleaned_data["text"],
-            source_name=obj.source_name,
-            original_url=obj.original_url,
-            site=obj.site,
-            by=request.user,
-        )
+        try:
+            result = services.article_import(
+                text=form.cleaned_data["text"],
+                source_name=obj.source_name,
+                original_url=obj.original_url,
+                site=obj.site,
+                by=request.user,
+            )
+        except services.ArticleImportError as error:  # e.g. the same text imported a moment ago
+            raise ValidationError(f"The article was not imported: {error}") from error
         obj.__dict__.update(result.article.__dict__)  # the admin's messages and redirect use the stored row
 
 

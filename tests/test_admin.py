@@ -70,6 +70,8 @@ def add_rows(n):
         make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
         make_warning(claims=[claim])
         make_substance(parent=None)
+        public = make_claim()  # with its version 1
+        services.claim_update(claim=public, by=make_reviewer(), verdict="mixed")  # a pending change
 
 
 @pytest.mark.parametrize("model", EVIDENCE_MODELS, ids=lambda m: m._meta.label)

@@ -383,3 +383,25 @@ def test_the_approval_page_shows_the_change_and_applies_it(client, editor_client
     claim.refresh_from_db()
     assert proposal.state == ChangeRequest.State.APPROVED and claim.verdict == "mixed"
     assert claim.versions.order_by("-number").first().change_note == "Two new trials."
+
+
+def test_an_editor_who_marked_passages_in_a_draft_article_cannot_publish_the_article():
+    editor = make_editor()
+    article = make_article(status=Status.DRAFT)
+    claim = make_claim(status=Status.DRAFT)
+    services.passage_create(article=article, claim=claim, quote="Long-term use may lead to dependence.", by=editor)
+    services.submit(obj=article, by=make_reviewer())
+    with pytest.raises(PermissionDenied):
+        services.publish(obj=article, by=editor, note="Ready.")
+
+
+def test_an_admin_import_that_loses_a_race_gets_a_message_not_a_server_error(editor_client, monkeypatch):
+    def lost_race(**kwargs):
+        raise services.ArticleImportError("This source article clashes with another one saved at the same moment")
+
+    monkeypatch.setattr(services, "article_import", lost_race)
+    data = {"source_name": "race.txt", "original_url": "", "site": "", "text": article_text(tag="admin-race")}
+    response = editor_client.post(reverse("admin:evidence_sourcearticle_add"), data, follow=True)
+    assert response.status_code == 200
+    assert "The article was not imported" in response.content.decode()
+    assert not SourceArticle.objects.filter(source_name="race.txt").exists()

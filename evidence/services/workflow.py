@@ -311,6 +311,8 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, chang
     subject = subject_of(candidate) if not isinstance(candidate, Reviewed) else None
     _save_row(candidate, by=by, reason=change_note or ("changed" if stored else "added"), m2m=m2m)
     _contribute(subject or candidate, by)
+    if isinstance(candidate, Passage | UnfoundReference):
+        _contribute(candidate.article, by)  # publishing the article shows it too
     return Outcome(candidate)
 
 
