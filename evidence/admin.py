@@ -6,7 +6,6 @@ a pending change that another editor approves under "Changes waiting for approva
 the public keeps reading the approved state. Publishing needs a change note and a second person.
 """
 
-import html
 import itertools
 
 from concurrency.admin import ConcurrentModelAdmin
@@ -873,7 +872,7 @@ class DecisionForm(forms.ModelForm):
 class ChangeRequestAdmin(admin.ModelAdmin):
     form = DecisionForm
     list_display = ["__str__", "subject_type", "submitter", "submitted_at", "state", "item_total", "decided_by"]
-    list_filter = ["state", "subject_type"]
+    list_filter = ["state", ("subject_type", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["submitted_by", "decided_by", "subject_type"]
     search_fields = ["subject_label", "note", "decision_note"]
     readonly_fields = [
@@ -998,8 +997,8 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
 
 def _shown(value):
-    text = value if isinstance(value, str) else repr(value)
-    return html.unescape(text[:400])
+    """A proposed or current value as the approver reads it (escaped by format_html)."""
+    return value if isinstance(value, str) else repr(value)
 
 
 @admin.register(ClaimVersion)

@@ -5,6 +5,20 @@ from django.core.management import call_command
 from django.test import Client
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole session (tests/browsing.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browsing import LAUNCH_ARGS, chromium_path
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="module")
 def seed_library_module(django_db_setup, django_db_blocker):
     """The reviewed seed library, loaded once for a whole test module (committed), then flushed.

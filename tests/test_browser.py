@@ -7,45 +7,18 @@ browser fails the run instead. Screenshots go to SCREENSHOT_DIR (default test-re
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from evidence.models import Claim, Passage, SourceArticle
+from tests.browsing import new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-results" / "screenshots"))
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def missing(what):
-    if os.environ.get("KRATOMREF_REQUIRE_BROWSER"):
-        pytest.fail(f"{what} is required for the browser tests but is missing.")
-    pytest.skip(f"{what} is not installed; install Debian's chromium package to run the browser tests.")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        missing("Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -61,17 +34,6 @@ def server(seed_library_module):
 @pytest.fixture
 def library(server, db):
     """The seed library as the browser sees it; each test's own writes are rolled back."""
-
-
-def new_page(browser, width=1280, height=900, **options):
-    context = browser.new_context(viewport={"width": width, "height": height}, **options)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.js_errors = errors
-    return page
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""Curators' journey in a real browser: a reviewer's edit waits; a second editor approves it.
+
+Chromium through Playwright, as in test_browser.py. The curators and the seed library are
+committed once for this module (the live server's own connection must see them) and flushed after.
+"""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from evidence.models import ChangeRequest, Claim
+from tests.browsing import new_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+PASSWORD = "pw-curator-correct-horse"
+SLUG = "kratom-relieves-muscle-soreness"
+ADDED = "A curator added this sentence in the browser."
+
+
+@pytest.fixture(scope="module")
+def server(seed_library_module, django_db_blocker):
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        for name, group in (("browser-reviewer", "Reviewer"), ("browser-editor", "Editor")):
+            user = User.objects.create_user(name, password=PASSWORD, is_staff=True)
+            user.groups.add(Group.objects.get(name=group))
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+def sign_in(browser, server, username):
+    page = new_page(browser)
+    page.goto(server.url + "/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    return page
+
+
+def test_a_reviewers_edit_waits_until_a_second_editor_approves_it(server, browser):
+    claim = Claim.objects.get(slug=SLUG)
+    reader = new_page(browser)
+    reader.goto(server.url + claim.get_absolute_url())
+    assert ADDED not in reader.content()
+
+    reviewer = sign_in(browser, server, "browser-reviewer")
+    reviewer.goto(server.url + f"/admin/evidence/claim/{claim.pk}/change/")
+    summary = reviewer.locator("#id_summary")
+    summary.fill(summary.input_value() + "\n\n" + ADDED)
+    reviewer.locator("#id_change_note").fill("Adds a sentence on what the trial measured.")
+    reviewer.get_by_role("button", name="Save", exact=True).click()
+    assert "waits for approval by another editor" in reviewer.locator(".messagelist").inner_text()
+
+    reader.reload()
+    assert ADDED not in reader.content()  # the public still reads the approved version
+
+    editor = sign_in(browser, server, "browser-editor")
+    editor.goto(server.url + "/admin/evidence/changerequest/?state__exact=pending")
+    editor.get_by_role("link", name=re.compile(re.escape(claim.statement))).first.click()
+    assert ADDED in editor.locator(".field-changes").inner_text()
+    editor.get_by_label("Decision:").select_option("approve")
+    editor.get_by_role("button", name="Save", exact=True).click()
+    editor.wait_for_url(re.compile(r"/admin/evidence/changerequest/(\?.*)?$"))
+
+    reader.reload()
+    assert ADDED in reader.content()
+    assert ChangeRequest.objects.get(subject_id=claim.pk).state == "approved"
+    for page in (reader, reviewer, editor):
+        assert page.js_errors == [], page.js_errors
+        page.context.close()
