@@ -14,6 +14,7 @@ from concurrency.forms import ConcurrentForm
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -210,7 +211,45 @@ def form_values(form):
     return values, m2m
 
 
-class ServiceWritesMixin:
+class SafeAutocompleteMixin:
+    """Admin autocomplete widgets re-render a refused form; a value that is not an id (``abc``)
+    would make them fail while rendering, so they show only the values that are ids."""
+
+    def optgroups(self, name, value, attr=None):
+        pk = self.field.remote_field.model._meta.pk
+        kept = []
+        for item in value:
+            try:
+                pk.to_python(item)
+            except ValidationError:
+                continue
+            kept.append(item)
+        return super().optgroups(name, kept, attr)
+
+
+class SafeAutocompleteSelect(SafeAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(SafeAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteAdmin:
+    """Model admins and inlines whose autocomplete fields survive a bad value in a crafted POST."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ServiceWritesMixin(SafeAutocompleteAdmin):
     """Saves, deletes and related rows go through library_save / library_delete, never ``save()``."""
 
     def _note(self, request, form=None):
@@ -344,12 +383,16 @@ class LockedAdmin(ServiceWritesMixin, ConcurrentModelAdmin, HistoryAdmin):
     list_editable_policy = CONCURRENCY_LIST_EDITABLE_POLICY_ABORT_ALL
 
     def response_action(self, request, queryset):
-        # Each selected row carries the version the list showed ("pk,version"); a bare pk is refused.
+        # Each selected row carries the version the list showed ("pk,version"); a bare or malformed
+        # selection is refused. An action is all or nothing: a refusal for one item saves none.
         try:
-            return super().response_action(request, queryset)
-        except ImproperlyConfigured:
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except (ImproperlyConfigured, ValueError):
             self.message_user(request, "The selection was out of date; select the items again.", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        except WRITE_ERRORS as error:
+            self.message_user(request, f"Nothing was changed: {error_text(error)}", messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         ServiceWritesMixin.save_model(self, request, obj, form, change)
@@ -502,7 +545,7 @@ class ReviewedAdmin(LockedAdmin):
 # --- inlines ----------------------------------------------------------------------------------------
 
 
-class PassageInlineForArticle(admin.TabularInline):
+class PassageInlineForArticle(SafeAutocompleteAdmin, admin.TabularInline):
     model = Passage
     form = PassageForm
     formset = PassageFormSet
@@ -527,7 +570,7 @@ class EvidenceForm(LockedInlineForm):
         fields = ["study", "direction", "note", "version"]
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = Evidence
     form = EvidenceForm
     fields = ["study", "direction", "note", "version"]
@@ -542,7 +585,7 @@ class UnfoundReferenceForm(LockedInlineForm):
         fields = ["article", "citation", "searched", "version"]
 
 
-class UnfoundReferenceInline(admin.TabularInline):
+class UnfoundReferenceInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = UnfoundReference
     form = UnfoundReferenceForm
     fields = ["article", "citation", "searched", "version"]
@@ -839,6 +882,7 @@ class DecisionForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
         help_text="Superusers only: why you approve a change you proposed yourself.",
     )
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)  # the items this approver read
 
     class Meta:
         model = ChangeRequest
@@ -847,6 +891,7 @@ class DecisionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["note"].initial = self.instance.note
+        self.fields["seen"].initial = services.items_seen(self.instance) if self.instance.pk else ""
         if not (self.user and self.user.is_superuser):
             del self.fields["override_reason"]
 
@@ -859,6 +904,7 @@ class DecisionForm(forms.ModelForm):
                     by=self.user,
                     note=data.get("note") or "",
                     override_reason=data.get("override_reason") or "",
+                    seen=data.get("seen") or "",
                     dry_run=True,
                 )
             elif data.get("decision") == "reject" and not (data.get("note") or "").strip():
@@ -894,7 +940,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         shown = ["subject_link", "submitter", "submitted_at", "state", "proposed_note", "changes"]
         if obj is not None and obj.state == ChangeRequest.State.PENDING and self.has_change_permission(request, obj):
-            decide = ["decision", "note"] + (["override_reason"] if request.user.is_superuser else [])
+            decide = ["decision", "note", "seen"] + (["override_reason"] if request.user.is_superuser else [])
             return [(None, {"fields": shown}), ("Decision", {"fields": decide})]
         return [(None, {"fields": shown}), ("Decision", {"fields": ["decided_by", "decided_at", "decision_note"]})]
 
@@ -930,6 +976,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
                 by=request.user,
                 note=data.get("note") or "",
                 override_reason=data.get("override_reason") or "",
+                seen=data.get("seen") or "",
             )
         else:
             services.change_reject(request=obj, by=request.user, note=data.get("note") or "")

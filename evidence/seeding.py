@@ -7,6 +7,7 @@ saves a row only when it differs from what is stored, so loading twice changes n
 
 import itertools
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from django.db import transaction
 from evidence import services
 from evidence.models import (
     Certainty,
-    ChangeRequest,
     Claim,
     Direction,
     Evidence,
@@ -37,6 +37,7 @@ from evidence.models import (
     Warning,
     Wording,
 )
+from evidence.services.workflow import library_is_curated, system_writes
 from evidence.text import (
     ArticleFormatError,
     QuoteAmbiguous,
@@ -330,14 +331,6 @@ SEED_ACTOR = "seed-library"
 SEED_NOTE = "Loaded from the reviewed seed library (evidence/seed_library/)."
 
 
-def library_is_curated():
-    """Whether anyone has curated this database: a change request, or a change made by a person."""
-    if ChangeRequest.objects.exists():
-        return True
-    tracked = [Substance, Study, Claim, Evidence, SourceArticle, Passage, Warning, UnfoundReference]
-    return any(model.history.exclude(history_user=None).exists() for model in tracked)
-
-
 class _Writer:
     """Writes through the services as the system actor "seed-library".
 
@@ -418,10 +411,16 @@ def seed_library_load(*, directory=SEED_DIR, dry_run=False, update=False):
     as curators left them unless ``update`` is set; their status is never changed.
     """
     library = read_library(directory)
-    writer = _Writer(update, curated=library_is_curated())
+    curated = library_is_curated()
+    writer = _Writer(update, curated=curated)
     if dry_run:
         return writer.report
+    with nullcontext() if curated else system_writes(SEED_ACTOR):
+        _load(library, writer)
+    return writer.report
 
+
+def _load(library, writer):
     substances = {}
     for item in sorted(library.substances, key=lambda s: bool(s.get("parent"))):
         values = {
@@ -508,4 +507,3 @@ def seed_library_load(*, directory=SEED_DIR, dry_run=False, update=False):
         lookup = {"article": articles[item["article"]], "claim": claims[item["claim"]], "citation": item["citation"]}
         writer.sync(UnfoundReference, lookup, {"searched": item["searched"].strip()}, "unfound references")
     writer.finish()
-    return writer.report

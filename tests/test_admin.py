@@ -446,8 +446,8 @@ def test_a_reviewers_change_or_removal_of_a_public_passage_waits_for_an_editor(r
     assert passage.wording == "accurate"
     change, removal = ChangeRequest.objects.get(state="pending").items.order_by("pk")
     assert (change.action, removal.action) == ("update", "delete")
-    r = editor_client.post(change_url(change.request), {"decision": "approve", "note": "Agreed."})
-    assert r.status_code == 302
+    decision = {"decision": "approve", "note": "Agreed.", "seen": services.items_seen(change.request)}
+    assert editor_client.post(change_url(change.request), decision).status_code == 302
     assert not Passage.objects.filter(pk=passage.pk).exists()  # both items were applied, in order
 
 

@@ -377,7 +377,9 @@ def test_the_approval_page_shows_the_change_and_applies_it(client, editor_client
     url = reverse("admin:evidence_changerequest_change", args=[proposal.pk])
     shown = editor_client.get(url).content.decode()
     assert "verdict" in shown and "insufficient" in shown and "mixed" in shown and "Two new trials." in shown
-    response = editor_client.post(url, {"decision": "approve", "note": "Two new trials."})
+    response = editor_client.post(
+        url, {"decision": "approve", "note": "Two new trials.", "seen": services.items_seen(proposal)}
+    )
     assert response.status_code == 302
     proposal.refresh_from_db()
     claim.refresh_from_db()
@@ -405,3 +407,138 @@ def test_an_admin_import_that_loses_a_race_gets_a_message_not_a_server_error(edi
     assert response.status_code == 200
     assert "The article was not imported" in response.content.decode()
     assert not SourceArticle.objects.filter(source_name="race.txt").exists()
+
+
+# --- found by an adversarial review of the publication path -----------------------------------------
+
+
+def test_draft_substances_never_show_as_a_public_substances_part_or_parent(client, reviewer_client):
+    parent = make_substance(name="Mitragyna", slug="mitragyna")
+    before = page(client, parent), client.get("/substances/").content
+    response = reviewer_client.post(
+        reverse("admin:evidence_substance_add"),
+        {"name": "Draftine", "slug": "draftine", "kind": "alkaloid", "synonyms": "[]", "parent": parent.pk},
+    )
+    assert response.status_code == 302 and Substance.objects.get(slug="draftine").status == Status.DRAFT
+    assert (page(client, parent), client.get("/substances/").content) == before
+    child = make_substance(name="Childine", slug="childine")
+    draft_parent = services.substance_create(by=make_reviewer(), name="Drafted", slug="drafted", kind="plant").obj
+    proposal = services.substance_update(substance=child, by=make_reviewer(), parent=draft_parent).pending
+    services.change_approve(request=proposal, by=make_editor(), note="Grouped.")
+    assert "Drafted" not in client.get(child.get_absolute_url()).content.decode()
+
+
+def test_an_unfound_reference_shows_only_with_its_published_article(client):
+    claim = make_claim(verdict="unverifiable")
+    draft_article = make_article(status=Status.DRAFT)
+    services.unfound_reference_create(
+        article=draft_article, claim=claim, citation="Roe 2030", searched="Nothing found.", by=make_reviewer()
+    )
+    before = page(client, claim)
+    services.article_update(article=draft_article, by=make_reviewer(), title="Retitled by one person")
+    assert page(client, claim) == before and b"Roe 2030" not in before[1]
+
+
+@pytest.mark.parametrize("how", ["delete", "move"])
+def test_removing_or_moving_a_passage_out_of_a_draft_article_counts_as_work_on_it(how):
+    article, elsewhere = make_article(status=Status.DRAFT), make_article(status=Status.DRAFT)
+    claim = make_claim()
+    passage = make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+    services.submit(obj=article, by=make_reviewer())
+    editor = make_editor()
+    if how == "delete":
+        services.passage_delete(passage=passage, by=editor)
+    else:
+        services.passage_update(passage=passage, by=editor, article=elsewhere)
+    with pytest.raises(PermissionDenied):
+        services.publish(obj=article, by=editor, note="Ready.")
+
+
+@pytest.mark.parametrize(
+    "values, m2m",
+    [
+        ({}, {"passages": []}),
+        ({}, {"evidence": []}),
+        ({"submitted_by_id": 1}, {}),
+        ({"status": "published"}, {}),
+        ({"version": 1}, {}),
+    ],
+)
+def test_a_write_names_only_the_items_own_editable_fields(values, m2m):
+    claim = make_claim(status=Status.DRAFT)
+    with pytest.raises(ValidationError):
+        services.library_save(obj=claim, by=make_reviewer(), values=values, m2m=m2m)
+
+
+def test_a_substance_cannot_be_part_of_itself():
+    substance = make_substance(status=Status.DRAFT)
+    with pytest.raises(ValidationError, match="part of itself"):
+        services.substance_update(substance=substance, by=make_reviewer(), parent=substance)
+
+
+def test_an_approval_refuses_a_change_that_grew_after_the_approver_read_it():
+    claim = make_claim()
+    proposal = services.claim_update(claim=claim, by=make_reviewer(), summary="A typo fixed.").pending
+    read = services.items_seen(proposal)
+    services.claim_update(claim=claim, by=make_reviewer(), verdict="supported", certainty="high")
+    with pytest.raises(ValidationError, match="read it again"):
+        services.change_approve(request=proposal, by=make_editor(), note="Typo.", seen=read)
+    claim.refresh_from_db()
+    assert claim.verdict == "insufficient"
+
+
+def test_a_system_actor_writes_directly_only_inside_system_writes_on_an_uncurated_database():
+    claim = make_claim()  # curated from here on
+    with pytest.raises(PermissionDenied):
+        services.library_save(obj=claim, by="seed-library", values={"verdict": "supported"}, direct=True)
+    with pytest.raises(PermissionDenied), services.system_writes("seed-library"):
+        pass
+    in_review = make_claim(status=Status.IN_REVIEW)
+    with pytest.raises(PermissionDenied):
+        services.publish(obj=in_review, by="seed-library", note="Seeded.")
+    claim.refresh_from_db()
+    assert claim.verdict == "insufficient"
+
+
+def test_approving_a_relation_to_a_row_deleted_meanwhile_is_refused_with_a_message():
+    claim = make_claim()
+    draft = services.substance_create(by=make_reviewer(), name="Gone", slug="gone", kind="alkaloid").obj
+    proposal = services.claim_update(claim=claim, by=make_reviewer(), m2m={"substances": [draft]}).pending
+    services.library_delete(obj=draft, by=make_editor())
+    with pytest.raises(ValidationError, match="no longer exists"):
+        services.change_approve(request=proposal, by=make_editor(), note="Adds the substance.")
+
+
+def test_a_passage_moved_between_public_claims_records_a_version_of_both():
+    article, first, second = make_article(), make_claim(), make_claim()
+    passage = make_passage(article=article, claim=first, quote="Long-term use may lead to dependence.")
+    counts = first.versions.count(), second.versions.count()
+    proposal = services.passage_update(passage=passage, by=make_reviewer(), claim=second).pending
+    services.change_approve(request=proposal, by=make_editor(), note="Linked to the right claim.")
+    assert (first.versions.count(), second.versions.count()) == (counts[0] + 1, counts[1] + 1)
+    assert second.versions.order_by("-number").first().snapshot["passages"][0]["id"] == passage.pk
+
+
+def test_deleting_published_items_with_the_bulk_action_is_a_message_and_deletes_nothing(editor_client):
+    substances = [make_substance(), make_substance(status=Status.DRAFT)]
+    url = reverse("admin:evidence_substance_changelist")
+    selection = [f"{s.pk},{s.version}" for s in substances]
+    response = editor_client.post(
+        url, {"action": "delete_selected", "_selected_action": selection, "post": "yes"}, follow=True
+    )
+    assert response.status_code == 200 and "withdrawn, not deleted" in response.content.decode()
+    assert Substance.objects.filter(pk__in=[s.pk for s in substances]).count() == 2
+
+
+@pytest.mark.parametrize("selection", ["abc,1", ","])
+def test_a_malformed_selection_is_a_message_not_a_server_error(editor_client, selection):
+    make_claim(status=Status.IN_REVIEW)
+    url = reverse("admin:evidence_claim_changelist")
+    response = editor_client.post(url, {"action": "submit_for_review", "_selected_action": [selection]}, follow=True)
+    assert response.status_code == 200 and "select the items again" in response.content.decode()
+
+
+def test_a_non_numeric_autocomplete_value_is_a_form_error_not_a_server_error(reviewer_client):
+    url = reverse("admin:evidence_passage_add")
+    response = reviewer_client.post(url, {"article": "abc", "claim": "abc", "quote": "x", "wording": "accurate"})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()

@@ -121,6 +121,15 @@ class Substance(Reviewed):
     def get_absolute_url(self):
         return reverse("evidence:substance-detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A substance cannot be part of itself.")})
+
+    @property
+    def public_parent(self):
+        """The parent substance as readers may see it: only once it is published."""
+        return self.parent if self.parent_id and self.parent.status == Status.PUBLISHED else None
+
 
 class SourceArticle(Reviewed):
     title = models.CharField(max_length=300)

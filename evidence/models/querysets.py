@@ -44,7 +44,7 @@ class SubstanceQuerySet(PublishableQuerySet):
 
     def for_detail(self):
         return self.select_related("parent").prefetch_related(
-            "children",
+            Prefetch("children", queryset=library.Substance.objects.published()),
             Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
             Prefetch("warnings", queryset=library.Warning.objects.published().by_severity()),
         )
@@ -98,7 +98,9 @@ class ClaimQuerySet(PublishableQuerySet):
             Prefetch("warnings", queryset=library.Warning.objects.published().order_by("title")),
             Prefetch(
                 "unfound_references",
-                queryset=library.UnfoundReference.objects.select_related("article").order_by("pk"),
+                queryset=library.UnfoundReference.objects.filter(article__status=Status.PUBLISHED)
+                .select_related("article")
+                .order_by("pk"),
             ),
         )
 

@@ -49,11 +49,14 @@ from evidence.services.workflow import (
     change_approve,
     change_reject,
     is_public,
+    items_seen,
     library_delete,
+    library_is_curated,
     library_save,
     pending_for,
     status_change,
     subject_of,
+    system_writes,
 )
 
 __all__ = [
@@ -77,7 +80,9 @@ __all__ = [
     "evidence_delete",
     "evidence_update",
     "is_public",
+    "items_seen",
     "library_delete",
+    "library_is_curated",
     "library_save",
     "normalise_newlines",
     "passage_create",
@@ -94,6 +99,7 @@ __all__ = [
     "submit",
     "substance_create",
     "substance_update",
+    "system_writes",
     "unfound_reference_create",
     "unfound_reference_delete",
     "unfound_reference_update",

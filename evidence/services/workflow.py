@@ -6,11 +6,13 @@ nothing else saves library rows. See docs/decisions/0001-pending-changes-and-ver
 """
 
 import copy
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from concurrency.exceptions import RecordModifiedError
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -123,6 +125,40 @@ def can_publish(user, model):
     return bool(user) and user.has_perm(f"evidence.publish_{model._meta.model_name}")
 
 
+# --- system actors writing directly -----------------------------------------------------------------
+
+_SYSTEM_WRITES = ContextVar("kratomref_system_writes", default="")
+
+
+def library_is_curated():
+    """Whether a person has worked on this database: a change request, or a change a person made."""
+    from evidence.models import SourceArticle, Substance, Warning
+
+    if ChangeRequest.objects.exists():
+        return True
+    tracked = [Substance, Study, Claim, Evidence, SourceArticle, Passage, Warning, UnfoundReference]
+    return any(model.history.exclude(history_user=None).exists() for model in tracked)
+
+
+@contextmanager
+def system_writes(actor):
+    """Let ``actor`` (a system actor) create and publish directly — only on a database that holds
+    no curator-made content. Anywhere else a system actor proposes, like a person."""
+    actor_system(actor)
+    if library_is_curated():
+        raise PermissionDenied(f"{SYSTEM_ACTORS[actor]} may not publish on a database curators have worked on.")
+    token = _SYSTEM_WRITES.set(actor)
+    try:
+        yield
+    finally:
+        _SYSTEM_WRITES.reset(token)
+
+
+def _require_system_writes(by):
+    if not actor_system(by) or _SYSTEM_WRITES.get() != by:
+        raise PermissionDenied("Only a system actor inside system_writes() writes public content directly.")
+
+
 # --- what the public sees ------------------------------------------------------------------------
 
 
@@ -130,9 +166,9 @@ def is_public(obj):
     """Whether the public sees this row as it stands (a withdrawn item still shows its 410 page)."""
     if isinstance(obj, Reviewed):
         return obj.status in PUBLIC_STATUSES
-    if isinstance(obj, Passage):
+    if isinstance(obj, Passage | UnfoundReference):
         return _fk_public(obj, "claim") and _fk_public(obj, "article")
-    if isinstance(obj, Evidence | UnfoundReference):
+    if isinstance(obj, Evidence):
         return _fk_public(obj, "claim")
     raise TypeError(f"{type(obj).__name__} is not library content")
 
@@ -250,8 +286,41 @@ def _contribute(subject, by):
         subject.contributors.add(user)
 
 
+def _contribute_to_parents(row, by):
+    """Whoever changes a claim's part contributes to its claim and, for passages and unfound
+    references, to its article: publishing either shows the change."""
+    if row is None or isinstance(row, Reviewed):
+        return
+    for name in ("claim", "article"):
+        pk = getattr(row, f"{name}_id", None)
+        if pk is not None:
+            model = row._meta.get_field(name).related_model
+            _contribute(model.objects.get(pk=pk), by)
+
+
+def _check_names(model, values, m2m):
+    """Only the model's own editable fields: no workflow field (by name or column), no reverse relation."""
+    for name in [*values, *m2m]:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            raise ValidationError(f"{model._meta.verbose_name} has no field {name!r}.") from None
+        if field.name in WORKFLOW_FIELDS:
+            raise ValidationError(f"{field.name} changes only through the review workflow.")
+        forward_m2m = isinstance(field, models.ManyToManyField)
+        if name in m2m and not forward_m2m:
+            raise ValidationError(f"{name!r} is not a many-to-many field of a {model._meta.verbose_name}.")
+        if name in values and (forward_m2m or not field.concrete or field.auto_created):
+            raise ValidationError(f"{name!r} is not an editable field of a {model._meta.verbose_name}.")
+
+
 def _clean(candidate, m2m):
     candidate.full_clean(exclude=list(m2m))
+    for name, objects in m2m.items():
+        related = candidate._meta.get_field(name).related_model
+        pks = {getattr(o, "pk", o) for o in objects}
+        if related.objects.filter(pk__in=pks).count() != len(pks):
+            raise ValidationError(f"A {related._meta.verbose_name} chosen for {name} no longer exists.")
     check = getattr(candidate, "clean_relations", None)
     if check:
         check(m2m)
@@ -268,12 +337,11 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, chang
     ``direct`` writes a public row at once; only a system actor may ask for it, and only the seed
     loader does, on a database that holds no curator-made content.
     """
-    if direct and not actor_system(by):
-        raise PermissionDenied("Only a system actor writes public content directly.")
+    if direct:
+        _require_system_writes(by)
     model = type(obj)
     values, m2m = dict(values or {}), dict(m2m or {})
-    if refused := (set(values) | set(m2m)) & WORKFLOW_FIELDS:
-        raise ValidationError(f"{', '.join(sorted(refused))} change only through the review workflow.")
+    _check_names(model, values, m2m)
     stored = _lock(model, obj.pk) if obj.pk else None
     _require(by, "change" if stored else "add", model)
     if stored is not None:
@@ -311,8 +379,8 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, chang
     subject = subject_of(candidate) if not isinstance(candidate, Reviewed) else None
     _save_row(candidate, by=by, reason=change_note or ("changed" if stored else "added"), m2m=m2m)
     _contribute(subject or candidate, by)
-    if isinstance(candidate, Passage | UnfoundReference):
-        _contribute(candidate.article, by)  # publishing the article shows it too
+    for row in (stored, candidate):  # a part moved between claims or articles changes both sides
+        _contribute_to_parents(row, by)
     return Outcome(candidate)
 
 
@@ -343,10 +411,8 @@ def library_delete(*, obj, by, expected_version=None, change_note="", dry_run=Fa
             base_version=stored.version,
         )
         return Outcome(stored, _stage(subject_of(stored), by, change_note, item))
-    subject = None if isinstance(stored, Reviewed) else subject_of(stored)
     _delete_row(stored, by=by, reason=change_note or "removed")
-    if subject is not None:
-        _contribute(subject, by)
+    _contribute_to_parents(stored, by)
     return Outcome(stored)
 
 
@@ -430,7 +496,9 @@ def status_change(*, obj, status, by, note="", override_reason="", dry_run=False
         return Outcome(stored)
     rule = transition_for(stored, status)
     if rule.permission == "publish":
-        if not can_publish(actor_user(by), model) and not actor_system(by):
+        if actor_system(by):
+            _require_system_writes(by)
+        elif not can_publish(actor_user(by), model):
             raise PermissionDenied(f"Only editors can move a {model._meta.verbose_name} to “{Status(status).label}”.")
     else:
         _require(by, "change", model)
@@ -515,7 +583,13 @@ def _subject_model(request):
 
 
 @transaction.atomic
-def change_approve(*, request, by, note="", override_reason="", dry_run=False):
+def items_seen(request):
+    """A token for the items a person read; an approval refuses a request that changed since."""
+    return ",".join(str(pk) for pk in request.items.order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def change_approve(*, request, by, note="", override_reason="", dry_run=False, seen=None):
     """Apply every item of a pending change request in one transaction; record a claim version.
 
     The approver needs the publish permission for the item and cannot be the person who proposed
@@ -526,6 +600,8 @@ def change_approve(*, request, by, note="", override_reason="", dry_run=False):
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
     if request.state != ChangeRequest.State.PENDING:
         raise ValidationError("This change was already %(state)s.", params={"state": request.get_state_display()})
+    if seen is not None and seen != items_seen(request):
+        raise EditConflict("This change grew after you opened it; read it again before approving.")
     subject_model = _subject_model(request)
     if not can_publish(actor_user(by), subject_model):
         raise PermissionDenied(f"Only editors can approve changes to a {subject_model._meta.verbose_name}.")
@@ -555,12 +631,22 @@ def change_approve(*, request, by, note="", override_reason="", dry_run=False):
         subject._history_user = actor_user(by)
         subject._change_reason = f"approved change {request.pk}"
         subject.save(update_fields=["published_at", "approved_by", "updated_at", "version"])
-    if isinstance(subject, Claim) and subject.status == Status.PUBLISHED:
-        from evidence.services.versions import claim_version_record
+    from evidence.services.versions import claim_version_record
 
-        claim_version_record(claim=subject, by=by, note=note, override=override, request=request)
+    for claim in Claim.objects.filter(pk__in=_claims_touched(request, subject), status=Status.PUBLISHED):
+        claim_version_record(claim=claim, by=by, note=note, override=override, request=request)
     announce_library_change(subject)
     return Outcome(request)
+
+
+def _claims_touched(request, subject):
+    """Every claim whose page an approved request changes: its subject, and both ends of a moved part."""
+    claims = {subject.pk} if isinstance(subject, Claim) else set()
+    for item in request.items.all():
+        for values in (item.data, item.before):
+            if isinstance(values.get("claim"), int):
+                claims.add(values["claim"])
+    return claims
 
 
 def _apply(item, *, author, approver, note, moved):
