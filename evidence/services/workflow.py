@@ -321,9 +321,6 @@ def _clean(candidate, m2m):
         pks = {getattr(o, "pk", o) for o in objects}
         if related.objects.filter(pk__in=pks).count() != len(pks):
             raise ValidationError(f"A {related._meta.verbose_name} chosen for {name} no longer exists.")
-    check = getattr(candidate, "clean_relations", None)
-    if check:
-        check(m2m)
 
 
 @transaction.atomic
@@ -334,8 +331,8 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, chang
     reviewed item. A row the public sees (before or after the change) is left as it is: the change
     waits in ``by``'s pending change request for that item until a second person approves it.
     ``expected_version`` is the edit version the writer read; a row that moved since is refused.
-    ``direct`` writes a public row at once; only a system actor may ask for it, and only the seed
-    loader does, on a database that holds no curator-made content.
+    ``direct`` writes a public row at once: only a system actor inside ``system_writes()`` may
+    ask for it (the seed loader, on a database that holds no curator-made content).
     """
     if direct:
         _require_system_writes(by)
@@ -376,9 +373,9 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, chang
             if not item.data:
                 return Outcome(stored)  # nothing would change
         return Outcome(stored or candidate, _stage(subject, by, change_note, item))
-    subject = subject_of(candidate) if not isinstance(candidate, Reviewed) else None
     _save_row(candidate, by=by, reason=change_note or ("changed" if stored else "added"), m2m=m2m)
-    _contribute(subject or candidate, by)
+    if isinstance(candidate, Reviewed):
+        _contribute(candidate, by)
     for row in (stored, candidate):  # a part moved between claims or articles changes both sides
         _contribute_to_parents(row, by)
     return Outcome(candidate)
