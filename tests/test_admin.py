@@ -463,3 +463,21 @@ def test_pasting_an_article_with_browser_line_breaks_stores_the_articles_own(edi
     again = editor_client.post(add, {**data, "source_name": "pasted-again.txt"})
     assert "already in the library" in again.content.decode()
     assert SourceArticle.objects.count() == 1
+
+
+def test_a_save_that_loses_a_race_after_the_form_check_gets_the_message_not_a_server_error(
+    editor_client, reviewer_client, monkeypatch
+):
+    from evidence.admin import LockedForm
+
+    claim = make_claim(status=Status.DRAFT, verdict="insufficient")
+    stale = claim_post_data(claim)
+    assert editor_client.post(change_url(claim), claim_post_data(claim, verdict="mixed")).status_code == 302
+    # The second save passes the form's check (as if both were validated at the same instant) …
+    monkeypatch.setattr(LockedForm, "clean", lambda self: self.cleaned_data)
+    response = reviewer_client.post(change_url(claim), {**stale, "verdict": "supported"}, follow=True)
+    # … and the service, holding the row lock, refuses it with the same message.
+    assert response.status_code == 200
+    assert "Someone else changed this claim after you opened it" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.verdict == "mixed"

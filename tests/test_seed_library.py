@@ -250,3 +250,21 @@ def test_reloading_keeps_curators_edits_and_never_republishes_a_withdrawn_claim(
     withdrawn.refresh_from_db()
     assert edited.summary != "A curator's newer summary."
     assert withdrawn.status == Status.WITHDRAWN
+
+
+def test_update_on_a_database_no_curator_touched_records_seed_corrections_as_versions(loaded, seed_copy):
+    slug = "kratom-relieves-muscle-soreness"
+    edit_yaml(
+        seed_copy / "claims.yaml",
+        lambda claims: next(c for c in claims if c["slug"] == slug).update(summary="A corrected summary."),
+    )
+    claim = Claim.objects.get(slug=slug)
+    versions = claim.versions.count()
+    call_command("load_seed_library", path=str(seed_copy), update=True, verbosity=0)
+    claim.refresh_from_db()
+    assert claim.summary == "A corrected summary."
+    latest = claim.versions.order_by("-number").first()
+    assert claim.versions.count() == versions + 1
+    assert (latest.approved_by, latest.approved_by_system) == (None, "seed-library")
+    assert "seed library correction" in latest.change_note.lower()
+    assert latest.snapshot["summary"] == "A corrected summary."
