@@ -826,9 +826,28 @@ class PassageAdmin(LockedAdmin):
     autocomplete_fields = ["article", "claim"]
     fields = ["article", "claim", "quote", "wording", "wording_note", "change_note", "version"]
     readonly_fields = ["start", "end", "prefix", "suffix", "placement", "match_score"]
+    actions = ["confirm_placement"]
 
     def get_fields(self, request, obj=None):
         return [*self.fields, *self.readonly_fields]
+
+    @admin.action(description="Confirm the placement of selected passages", permissions=["change"])
+    def confirm_placement(self, request, queryset):
+        confirmed = 0
+        for passage in queryset.exclude(placement=Passage.Placement.EXACT).select_related("article"):
+            try:
+                outcome = services.passage_confirm_placement(passage=passage, by=request.user)
+            except (*WRITE_ERRORS, QuoteNotFound, QuoteAmbiguous) as error:
+                self.message_user(
+                    request,
+                    f"{passage}: {error_text(error) if isinstance(error, WRITE_ERRORS) else error}",
+                    messages.ERROR,
+                )
+                continue
+            self._tell_pending(request, outcome)
+            confirmed += 1
+        if confirmed:
+            self.message_user(request, f"{confirmed} placement(s) confirmed.", messages.SUCCESS)
 
 
 class EvidenceAdminForm(EvidenceForm):

@@ -542,3 +542,47 @@ def test_a_non_numeric_autocomplete_value_is_a_form_error_not_a_server_error(rev
     url = reverse("admin:evidence_passage_add")
     response = reviewer_client.post(url, {"article": "abc", "claim": "abc", "quote": "x", "wording": "accurate"})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+def test_a_curator_confirms_a_placement_and_a_second_person_approves_before_it_shows(client, reviewer_client):
+    article, claim = make_article(), make_claim()
+    passage = make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
+    type(passage).objects.filter(pk=passage.pk).update(placement="fuzzy", match_score=91.0)  # as a re-anchoring would
+    passage.refresh_from_db()
+    url = reverse("admin:evidence_passage_changelist")
+    reviewer_client.post(url, {"action": "confirm_placement", "_selected_action": [f"{passage.pk},{passage.version}"]})
+    assert f'id="passage-{passage.pk}"' not in client.get(article.get_absolute_url()).content.decode()
+    proposal = ChangeRequest.objects.get(state="pending")
+    services.change_approve(request=proposal, by=make_editor(), note="Placement checked against the text.")
+    passage.refresh_from_db()
+    assert (passage.placement, passage.match_score) == ("exact", 100.0)
+    assert f'id="passage-{passage.pk}"' in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_an_editor_cannot_write_and_publish_a_claim_in_the_admin_alone(editor_client, editor):
+    data = {
+        "statement": "An editor's claim.",
+        "slug": "an-editors-claim",
+        "topic": "efficacy",
+        "verdict": "insufficient",
+        "certainty": "very-low",
+        "summary": "Nothing addresses it.",
+        "status": "published",
+        "change_note": "Publishing at once.",
+    }
+    for prefix in ("evidence", "passages", "unfound_references"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = editor_client.post(reverse("admin:evidence_claim_add"), data)
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()  # new: draft only
+    assert not Claim.objects.filter(slug="an-editors-claim").exists()
+    response = editor_client.post(reverse("admin:evidence_claim_add"), {**data, "status": "draft"})
+    claim = Claim.objects.get(slug="an-editors-claim")
+    services.submit(obj=claim, by=editor)
+    claim.refresh_from_db()
+    from concurrency.forms import get_signer
+
+    publish = {**data, "version": get_signer().sign(claim.version), "status": "published"}
+    response = editor_client.post(reverse("admin:evidence_claim_change", args=[claim.pk]), publish)
+    assert response.status_code == 200 and "another editor must approve" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Status.IN_REVIEW

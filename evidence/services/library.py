@@ -148,6 +148,15 @@ def passage_update(*, passage, by, expected_version=None, change_note="", **valu
     return library_save(obj=passage, by=by, values=values, expected_version=expected_version, change_note=change_note)
 
 
+def passage_confirm_placement(*, passage, by, expected_version=None, change_note=""):
+    """A curator confirms a passage placed other than exactly (moved, fuzzy): it is re-anchored at
+    its quote, which must occur once in the article text, and may then be shown (after approval
+    when its claim and article are public)."""
+    values = placement_values(article=passage.article, quote=passage.quote, start=None)
+    note = change_note or f"placement confirmed (was {passage.placement}, score {passage.match_score:g})"
+    return library_save(obj=passage, by=by, values=values, expected_version=expected_version, change_note=note)
+
+
 def passage_delete(*, passage, by, expected_version=None, change_note=""):
     return library_delete(obj=passage, by=by, expected_version=expected_version, change_note=change_note)
 
