@@ -8,14 +8,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(**env):
-    """Load the settings in a fresh interpreter, as a server process would."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+def start(show="DATABASES['default']['ENGINE']", **env):
+    """Load the settings in a fresh interpreter, as a server process would; print one setting."""
+    names = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PRODUCTION"}
+    clean = {k: v for k, v in os.environ.items() if k not in names}
     clean.update(env, DJANGO_SETTINGS_MODULE="kratomref.settings")
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'])"
-    )
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{show})"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
@@ -45,3 +43,55 @@ def test_development_defaults_to_a_sqlite_file_with_debug_on():
     result = start(DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+STRONG_KEY = "Zt4q-9XvN_2mPw7rLc8sHd3kYb6fGj1uAe5oQiTn0RxWyVlKpEzMaCuJsDhBgFt"
+PRODUCTION = {
+    "PRODUCTION": "1",
+    "ALLOWED_HOSTS": "kratomref.example",
+    "DATABASE_URL": "postgres://u@127.0.0.1/k",
+    "SECURE_COOKIES": "1",
+}
+
+
+@pytest.mark.parametrize(
+    "key", ["a" * 32, "ab" * 25, "django-insecure-" + STRONG_KEY], ids=["short", "few-characters", "insecure-prefix"]
+)
+def test_production_refuses_a_weak_secret_key_that_a_test_run_accepts(key):
+    refused = start(**PRODUCTION, SECRET_KEY=key)
+    assert refused.returncode != 0 and "SECRET_KEY is too weak for production" in refused.stderr
+    test_run = start(SECRET_KEY=key, ALLOWED_HOSTS="testserver")  # DEBUG off, no PRODUCTION switch
+    assert test_run.returncode == 0, test_run.stderr
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ({"ALLOWED_HOSTS": "*"}, "may not be a wildcard"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL must point"),
+        ({"DEBUG": "1"}, "DEBUG must be off"),
+    ],
+)
+def test_production_refuses_a_wildcard_host_a_missing_database_and_debug(override, message):
+    result = start(**{**PRODUCTION, "SECRET_KEY": STRONG_KEY, **override})
+    assert result.returncode != 0 and message in result.stderr
+    relaxed = {k: v for k, v in {**PRODUCTION, "SECRET_KEY": STRONG_KEY, **override}.items() if k != "PRODUCTION" and v}
+    if "DEBUG" not in override:
+        assert start(**relaxed).returncode == 0  # the same settings start when PRODUCTION is off
+
+
+def test_production_starts_with_a_strong_key_named_hosts_and_postgresql():
+    result = start(**PRODUCTION, SECRET_KEY=STRONG_KEY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_production_cookies_are_host_only_and_secure():
+    result = start(
+        show="SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_SECURE",
+        **PRODUCTION,
+        SECRET_KEY=STRONG_KEY,
+    )
+    assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken", "True"]
+    development = start(show="SESSION_COOKIE_NAME", DEBUG="1")
+    assert development.stdout.strip() == "sessionid"
