@@ -3,6 +3,7 @@ JavaScript errors. The session-wide ``browser`` fixture lives in conftest.py."""
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,16 @@ def new_page(browser, width=1280, height=900, **options):
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.js_errors = errors
     return page
+
+
+@contextmanager
+def live_server():
+    """A live server for one test module (pytest-django's own is session-wide and flushes the
+    database after every test)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -19,6 +19,21 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def close_stray_connections(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, close PostgreSQL sessions that live-server threads left
+    open (a browser's keep-alive socket can keep such a thread, and its connection, waiting)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture(scope="module")
 def seed_library_module(django_db_setup, django_db_blocker):
     """The reviewed seed library, loaded once for a whole test module (committed), then flushed.

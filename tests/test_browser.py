@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from evidence.models import Claim, Passage, SourceArticle
-from tests.browsing import new_page
+from tests.browsing import live_server, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -22,13 +22,10 @@ SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-results" / "
 
 
 @pytest.fixture(scope="module")
-def server(seed_library_module):
+def server(seed_library_module, django_db_blocker):
     """One server for the module, reading the seed library loaded once (tests/conftest.py)."""
-    from pytest_django.live_server_helper import LiveServer
-
-    server = LiveServer("localhost")
-    yield server
-    server.stop()
+    with live_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from evidence.models import ChangeRequest, Claim
-from tests.browsing import new_page
+from tests.browsing import live_server, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -21,15 +21,12 @@ ADDED = "A curator added this sentence in the browser."
 
 @pytest.fixture(scope="module")
 def server(seed_library_module, django_db_blocker):
-    from pytest_django.live_server_helper import LiveServer
-
     with django_db_blocker.unblock():
         for name, group in (("browser-reviewer", "Reviewer"), ("browser-editor", "Editor")):
             user = User.objects.create_user(name, password=PASSWORD, is_staff=True)
             user.groups.add(Group.objects.get(name=group))
-    server = LiveServer("localhost")
-    yield server
-    server.stop()
+    with live_server() as server:
+        yield server
 
 
 def sign_in(browser, server, username):

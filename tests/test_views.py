@@ -282,10 +282,38 @@ def test_claims_sort_by_their_place_on_the_certainty_scale(client):
 def test_an_article_page_still_renders_when_a_stored_passage_no_longer_fits(client):
     article, claim = make_article(), make_claim()
     good = make_passage(article=article, claim=claim, quote="Long-term use may lead to dependence.")
-    start = article.text.index("may lead to dependence")
+    across = "Works\nIts alkaloids"  # runs from a heading into a paragraph: it fits no single block
+    start = article.text.index(across)
     Passage.objects.bulk_create(  # written past validation, as a bad import or a manual SQL fix might
-        [Passage(article=article, claim=claim, quote="may lead to dependence", start=start, end=start + 22)]
+        [Passage(article=article, claim=claim, quote=across, start=start, end=start + len(across))]
     )
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert [m["id"] for m in soup(response).select("mark")] == [f"passage-{good.pk}"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "trace"])
+def test_public_pages_answer_only_get_and_head(method):
+    from django.test import Client
+
+    library = Library()
+    library.grow(2)
+    client = Client(enforce_csrf_checks=True)  # as a real browser: the 405 comes before any CSRF check
+    for url in library.urls():
+        response = getattr(client, method)(url)
+        assert response.status_code == 405, (method, url)
+        assert response.headers["Allow"] == "GET, HEAD"
+        assert client.head(url).status_code == 200, url
+
+
+def test_every_response_limits_who_loads_it_and_which_browser_features_it_may_use(client, admin_client):
+    library = Library()
+    library.grow(2)
+    for url in [*library.urls(), "/no-such-page/"]:
+        response = client.get(url)
+        assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin", url
+        assert (
+            "camera=()" in response.headers["Permissions-Policy"]
+            and "geolocation=()" in response.headers["Permissions-Policy"]
+        ), url
+    assert admin_client.post("/admin/logout/").status_code in (200, 302)  # the admin keeps its forms
