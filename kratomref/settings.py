@@ -7,6 +7,7 @@ weak SECRET_KEY (Django's own rules), a wildcard host, DEBUG, and a missing DATA
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "simple_history",
     "concurrency",
     "csp",
+    "axes",
     "evidence",
 ]
 
@@ -95,7 +97,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling: Axes refuses a locked-out username or address before any password is hashed.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Attempts are counted in the shared cache when there is one (Redis), otherwise in the database: a
+# per-process cache would let each app server count on its own.
+AXES_HANDLER = "axes.handlers." + (
+    "cache.AxesCacheHandler" if os.environ.get("REDIS_URL") else "database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one crossing the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kratomref.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "kratomref.security.locked_out"
+AXES_VERBOSE = False
+# Where the curators' admin lives; a less obvious path keeps idle scanners off the login form.
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
 ROOT_URLCONF = "kratomref.urls"
 
