@@ -73,3 +73,20 @@ def test_a_missing_or_evicted_content_version_is_recreated_higher(redis_cache, d
     with django_capture_on_commit_callbacks(execute=True):
         services.publish(obj=claim, by=make_editor(), note="First review.")
     assert stored_version(redis_cache) == 2 > 1 == content_version() - 1
+
+
+def test_login_attempts_are_counted_in_the_shared_cache_so_every_app_server_sees_a_lockout(redis_cache, settings):
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # what REDIS_URL selects in settings.py
+    User.objects.create_user("curator", password="the-right-password-42", is_staff=True)
+    data = {"username": "curator", "password": "wrong", "next": "/"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(reverse("admin:login"), data, REMOTE_ADDR="203.0.113.8")
+    prefix = cache.make_key("")
+    assert any(True for _ in redis_cache.scan_iter(f"{prefix}*axes*")), "no attempt counter in Redis"
+    # A fresh client (another app server's view of the same cache) is refused for the right password.
+    right = {**data, "password": "the-right-password-42"}
+    assert Client().post(reverse("admin:login"), right, REMOTE_ADDR="203.0.113.8").status_code == 429
