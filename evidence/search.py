@@ -35,6 +35,9 @@ CONFIG = "english"
 COLUMN = "search_vector"  # added by migration 0003, on PostgreSQL only
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
+# Words a query may search for once synonyms are added (each synonym is one more alternative to
+# match): later terms keep only the word as typed, so a long query stays bounded.
+MAX_ALTERNATIVES = 30
 RESULTS_PER_GROUP = 20
 FEW_RESULTS = 3  # fewer results than this, and a close word exists: "Did you mean …?"
 SNIPPET_WORDS = 35
@@ -232,7 +235,7 @@ def parse_query(raw, *, using="default", synonyms=None):
         return query
     if synonyms is None:
         synonyms = synonym_map(using)
-    groups, terms, excluded, count, dropped = [], [], [], 0, False
+    groups, terms, excluded, count, dropped, budget = [], [], [], 0, False, MAX_ALTERNATIVES
     for match in TOKEN_RE.finditer(text):
         phrase, word = match["phrase"], match["word"]
         if word is not None and word.lower() == "or" and not match["minus"]:
@@ -248,9 +251,10 @@ def parse_query(raw, *, using="default", synonyms=None):
             continue
         typed = " ".join(words)
         alternatives = synonyms.get(typed.lower(), (typed,))
-        if typed.lower() not in {a.lower() for a in alternatives}:
-            alternatives = (typed, *alternatives)
+        alternatives = (typed, *(a for a in alternatives if a.lower() != typed.lower()))  # as typed, first
         alternatives = tuple(a for a in alternatives if is_searchable(WORD_RE.findall(a)))
+        alternatives = alternatives[: max(1, budget)]
+        budget -= len(alternatives)
         term = Term(typed, phrase is not None, alternatives)
         (excluded if match["minus"] else terms).append(term)
         count += 1

@@ -22,6 +22,7 @@ from evidence.models import (
 )
 from evidence.search import search_library
 from evidence.text import render_structure
+from kratomref.ratelimit import rate_limited
 
 PAGE_SIZE = 25
 
@@ -216,6 +217,7 @@ class WarningDetailView(PublishedDetailView):
         return Warning.objects.for_detail()
 
 
+@rate_limited("search")
 def search(request):
     """Full-text search across the public library, grouped by type (see evidence/search.py)."""
     return render(request, "evidence/search.html", {"search": search_library(request.GET.get("q", ""))})

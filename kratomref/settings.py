@@ -114,6 +114,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "kratomref.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "kratomref.security.locked_out"
 AXES_VERBOSE = False
+# One rate limiter for the site (kratomref/ratelimit.py): "requests/seconds" per client address.
+RATE_LIMITS = {"search": os.environ.get("RATE_LIMIT_SEARCH", "60/60")}
+# Longest a public request's single query may run on PostgreSQL (0: no limit). Set per request, so
+# migrations, the admin, exports and restores are never cut short.
+PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", "3000"))
 # Where the curators' admin lives; a less obvious path keeps idle scanners off the login form.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 

@@ -1,0 +1,57 @@
+"""One rate limiter for the whole site, counting in the shared cache (Redis in production).
+
+``RATE_LIMITS`` in settings names each limited action with "requests/seconds" per client address
+(``RATE_LIMIT_<NAME>`` in the environment overrides one; the benchmark raises them). Signed-in
+curators are not limited. A client over its limit gets 429 with Retry-After and a message.
+"""
+
+import functools
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+
+from kratomref.security import client_ip
+
+
+def parse_rate(rate):
+    """ "60/60" → (60 requests, 60 seconds)."""
+    count, _, seconds = str(rate).partition("/")
+    return int(count), int(seconds or 60)
+
+
+def over_limit(name, request):
+    """Count this request against ``name``; return the seconds to wait if it is over the limit, else 0."""
+    limit, window = parse_rate(settings.RATE_LIMITS[name])
+    now = time.time()
+    bucket = int(now // window)
+    key = f"kratomref:ratelimit:{name}:{client_ip(request)}:{bucket}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this one as the first
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    if count <= limit:
+        return 0
+    return max(1, int((bucket + 1) * window - now) + 1)
+
+
+def rate_limited(name):
+    """Limit a view for anonymous readers (by address)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                wait = over_limit(name, request)
+                if wait:
+                    response = render(request, "429.html", {"wait": wait}, status=429)
+                    response["Retry-After"] = str(wait)
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
