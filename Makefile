@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint seed screenshots clean
+.PHONY: run test lint seed screenshots clean backup restore
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ test: $(VENV)/.installed $(if $(shell command -v npm),node_modules/.installed)
 
 screenshots: $(VENV)/.installed node_modules/.installed
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
+
+# Back up / restore the database DATABASE_URL names (pg_dump custom format, or an SQLite copy).
+backup: $(VENV)/.installed
+	$(PY) manage.py backup_database $(FILE)
+
+restore: $(VENV)/.installed
+	@test -n "$(FILE)" || (echo "Say which backup: make restore FILE=backups/kratomref-….dump" && exit 2)
+	$(PY) manage.py restore_database "$(FILE)"
+	$(PY) manage.py migrate --no-input
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

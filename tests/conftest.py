@@ -24,14 +24,17 @@ def close_stray_connections(django_db_setup, django_db_blocker):
     """Before the test database is dropped, close PostgreSQL sessions that live-server threads left
     open (a browser's keep-alive socket can keep such a thread, and its connection, waiting)."""
     yield
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     if connection.vendor == "postgresql":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+        try:
+            with django_db_blocker.unblock(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        except DatabaseError:  # no test database was opened in this run
+            pass
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,7 @@ class SourceArticleQuerySet(PublishableQuerySet):
         return self.annotate(passage_count=Count("passages", filter=public))
 
     def for_list(self):
-        return self.with_passage_counts().order_by("title")
+        return self.with_passage_counts().order_by("title", "pk")
 
 
 class ClaimQuerySet(PublishableQuerySet):
@@ -87,13 +87,13 @@ class ClaimQuerySet(PublishableQuerySet):
                 "evidence",
                 queryset=library.Evidence.objects.filter(study__in=library.Study.objects.published())
                 .select_related("study")
-                .order_by("study__year"),
+                .order_by("study__year", "study__title", "pk"),  # ties too: a page renders the same every time
             ),
             Prefetch(
                 "passages",
                 queryset=library.Passage.objects.published()
                 .select_related("article")
-                .order_by("article__title", "start"),
+                .order_by("article__title", "article__pk", "start"),
             ),
             Prefetch("warnings", queryset=library.Warning.objects.published().order_by("title")),
             Prefetch(
@@ -116,7 +116,7 @@ class StudyQuerySet(SearchableQuerySet):
     def for_list(self):
         return self.annotate(
             claim_count=Count("evidence", filter=Q(evidence__claim__status=Status.PUBLISHED))
-        ).order_by("-year", "title")
+        ).order_by("-year", "title", "pk")
 
     def for_detail(self):
         return self.prefetch_related(
@@ -168,7 +168,7 @@ class WarningQuerySet(PublishableQuerySet):
     def for_detail(self):
         return self.prefetch_related(
             Prefetch("substances", queryset=library.Substance.objects.published()),
-            Prefetch("studies", queryset=library.Study.objects.published().order_by("-year")),
+            Prefetch("studies", queryset=library.Study.objects.published().order_by("-year", "title", "pk")),
             Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
         )
 
