@@ -71,7 +71,7 @@ if PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL must point at the production PostgreSQL database.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kratomref.apps.KratomRefAdminConfig",  # Django's admin, editors with a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "concurrency",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "evidence",
 ]
 
@@ -95,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -66,6 +66,26 @@ def editor(db):
     return user
 
 
+def verified(client, user):
+    """Mark the client's session as signed in with a second factor, as editors must be."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test device", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's admin_client, signed in with a second factor like every superuser."""
+    client = Client()
+    client.force_login(admin_user)
+    return verified(client, admin_user)
+
+
 @pytest.fixture
 def reviewer_client(reviewer):
     client = Client()  # its own session, so a test can hold a reviewer and an editor side by side
@@ -77,7 +97,7 @@ def reviewer_client(reviewer):
 def editor_client(editor):
     client = Client()
     client.force_login(editor)
-    return client
+    return verified(client, editor)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from evidence.models import ChangeRequest, Claim
 from tests.browsing import live_server, new_page
@@ -15,6 +16,7 @@ from tests.browsing import live_server, new_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 PASSWORD = "pw-curator-correct-horse"
+EDITOR_CODE = "browsercode1"
 SLUG = "kratom-relieves-muscle-soreness"
 ADDED = "A curator added this sentence in the browser."
 
@@ -25,6 +27,8 @@ def server(seed_library_module, django_db_blocker):
         for name, group in (("browser-reviewer", "Reviewer"), ("browser-editor", "Editor")):
             user = User.objects.create_user(name, password=PASSWORD, is_staff=True)
             user.groups.add(Group.objects.get(name=group))
+        editor = User.objects.get(username="browser-editor")  # editors sign in with a second factor
+        StaticDevice.objects.create(user=editor, name="recovery codes").token_set.create(token=EDITOR_CODE)
     with live_server() as server:
         yield server
 
@@ -34,6 +38,8 @@ def sign_in(browser, server, username):
     page.goto(server.url + "/admin/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
+    if username == "browser-editor":
+        page.get_by_label("Code").fill(EDITOR_CODE)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/admin/$"))
     return page

@@ -78,6 +78,9 @@ from evidence.models import Claim
 for name, group in (("desk-reviewer", "Reviewer"), ("desk-editor", "Editor")):
     user = User.objects.create_user(name, password="pw-desk-correct-horse", is_staff=True)
     user.groups.add(Group.objects.get(name=group))
+from django_otp.plugins.otp_static.models import StaticDevice
+device = StaticDevice.objects.create(user=User.objects.get(username="desk-editor"), name="recovery codes")
+device.token_set.create(token="deskcode1")  # editors sign in with a second factor
 claim = Claim.objects.published().order_by("slug").first()
 proposal = services.claim_update(claim=claim, by=User.objects.get(username="desk-reviewer"), summary=MARKER).pending
 print(proposal.pk, claim.get_absolute_url())
@@ -201,7 +204,7 @@ def test_two_app_servers_share_sessions_and_an_approval_shows_on_the_other(two_s
     status, _ = editor.post(
         first + "/admin/login/",
         login,
-        {"username": "desk-editor", "password": "pw-desk-correct-horse", "next": "/admin/"},
+        {"username": "desk-editor", "password": "pw-desk-correct-horse", "next": "/admin/", "otp_token": "deskcode1"},
     )
     assert status == 302
     status, _, _ = editor.get(second + "/admin/")  # the session made on one server is valid on the other

@@ -1,0 +1,64 @@
+"""The curators' admin site: editors — everyone who can approve what the public reads — sign in with
+a second factor (a TOTP authenticator app, or a one-time recovery code); reviewers with a password.
+
+Devices are set up by an administrator with ``manage.py setup_two_factor NAME`` (``--reset`` to
+replace lost ones). A session that was not verified by a second factor gets no admin for editors.
+"""
+
+from django import forms
+from django.contrib.admin import AdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django_otp import user_has_device
+from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+APPROVER_PERMISSIONS = [
+    f"evidence.publish_{model}" for model in ("claim", "warning", "sourcearticle", "study", "substance")
+] + ["evidence.approve_changerequest"]
+
+
+def needs_second_factor(user):
+    """Whether this account can approve what the public reads (or is a superuser)."""
+    return user.is_active and (user.is_superuser or any(user.has_perm(p) for p in APPROVER_PERMISSIONS))
+
+
+class TwoFactorLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
+    otp_device = forms.CharField(required=False, widget=forms.HiddenInput)
+    otp_token = forms.CharField(
+        required=False,
+        label="Code",
+        help_text="Editors: the 6-digit code from your authenticator app, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def _chosen_device(self, user):
+        """Six digits are a code from the authenticator app; anything else is a recovery code."""
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+        return model.objects.filter(user=user, confirmed=True).first()
+
+    def clean(self):
+        self.cleaned_data = super().clean()  # username, password, staff
+        user = self.get_user()
+        if user is not None and needs_second_factor(user):
+            if not user_has_device(user):
+                raise ValidationError(
+                    "Editors sign in with a second factor, and this account has none yet. Ask an administrator "
+                    "to run “manage.py setup_two_factor %(name)s”.",
+                    params={"name": user.get_username()},
+                )
+            self.clean_otp(user)
+        return self.cleaned_data
+
+
+class KratomRefAdminSite(AdminSite):
+    login_form = TwoFactorLoginForm
+    site_header = site_title = "KratomRef curation"
+    index_title = "Evidence library"
+
+    def has_permission(self, request):
+        user = request.user
+        verified = getattr(user, "is_verified", lambda: False)()
+        return super().has_permission(request) and (verified or not needs_second_factor(user))
