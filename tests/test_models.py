@@ -104,3 +104,21 @@ def test_a_passage_must_lie_inside_one_block_of_the_article():
     with pytest.raises(ValidationError) as error:
         make_passage(article=article, claim=claim, quote="- Dosage and Safety")
     assert "inside one paragraph" in str(error.value)
+
+
+def test_database_refuses_a_published_claim_without_a_summary_and_a_loaded_wording_without_a_note():
+    claim = make_claim()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.filter(pk=claim.pk).update(summary="")
+    passage = make_passage(article=make_article(), claim=claim, quote="Long-term use may lead to dependence.")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Passage.objects.filter(pk=passage.pk).update(wording="overstated")
+
+
+def test_clearing_a_published_claims_summary_is_refused_with_a_message_when_proposed():
+    from evidence import services
+    from tests.factories import make_reviewer
+
+    claim = make_claim()
+    with pytest.raises(ValidationError, match="needs a reviewer's summary"):
+        services.claim_update(claim=claim, by=make_reviewer(), summary="")

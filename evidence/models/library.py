@@ -200,6 +200,10 @@ class Claim(Reviewed):
             choices_check("verdict", Verdict, "evidence_claim_verdict_valid"),
             choices_check("certainty", Certainty, "evidence_claim_certainty_valid"),
             choices_check("status", Status, "evidence_claim_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | ~Q(summary=""),
+                name="evidence_claim_published_has_summary",
+            ),
         ]
 
     def __str__(self):
@@ -207,6 +211,10 @@ class Claim(Reviewed):
 
     def get_absolute_url(self):
         return reverse("evidence:claim-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == Status.PUBLISHED and not self.summary.strip():
+            raise ValidationError({"summary": _("A published claim needs a reviewer's summary.")})
 
     @property
     def grade_label(self):
@@ -369,6 +377,10 @@ class Passage(Versioned):
             models.CheckConstraint(
                 condition=Q(match_score__gte=0) & Q(match_score__lte=100),
                 name="evidence_passage_match_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(wording=Wording.ACCURATE) | ~Q(wording_note=""),
+                name="evidence_passage_wording_note_when_not_accurate",
             ),
         ]
 
