@@ -44,10 +44,12 @@ class PublicSiteMiddleware:
     def __call__(self, request):
         if self.admin_prefix is None:
             self.admin_prefix = reverse("admin:index")
+            self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
         public = not request.path.startswith(self.admin_prefix)
+        static = request.path.startswith(self.static_prefix)
         if request.method not in READ_METHODS and public:
             response = HttpResponseNotAllowed(READ_METHODS)
-        elif public and connection.vendor == "postgresql" and settings.PUBLIC_STATEMENT_TIMEOUT_MS:
+        elif public and not static and connection.vendor == "postgresql" and settings.PUBLIC_STATEMENT_TIMEOUT_MS:
             response = self.bounded(request)
         else:
             response = self.get_response(request)
@@ -56,10 +58,13 @@ class PublicSiteMiddleware:
         return response
 
     def bounded(self, request):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, false)", [str(settings.PUBLIC_STATEMENT_TIMEOUT_MS)]
-            )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, false)", [str(settings.PUBLIC_STATEMENT_TIMEOUT_MS)]
+                )
+        except DatabaseError:  # the database is down: let the view answer (/healthz says 503)
+            return self.get_response(request)
         try:
             return self.get_response(request)
         finally:

@@ -19,9 +19,24 @@ APPROVER_PERMISSIONS = [
 ] + ["evidence.approve_changerequest"]
 
 
+# Accounts that can change accounts or second factors can make themselves approvers: they need one too.
+ACCOUNT_PERMISSIONS = [
+    "auth.add_user",
+    "auth.change_user",
+    "auth.change_group",
+    "auth.change_permission",
+    "otp_totp.add_totpdevice",
+    "otp_totp.change_totpdevice",
+    "otp_static.add_staticdevice",
+    "otp_static.change_staticdevice",
+]
+
+
 def needs_second_factor(user):
-    """Whether this account can approve what the public reads (or is a superuser)."""
-    return user.is_active and (user.is_superuser or any(user.has_perm(p) for p in APPROVER_PERMISSIONS))
+    """Whether this account can approve what the public reads, or make itself able to (or is a superuser)."""
+    if not user.is_active:
+        return False
+    return user.is_superuser or any(user.has_perm(p) for p in [*APPROVER_PERMISSIONS, *ACCOUNT_PERMISSIONS])
 
 
 class TwoFactorLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
@@ -37,7 +52,8 @@ class TwoFactorLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
         """Six digits are a code from the authenticator app; anything else is a recovery code."""
         token = (self.cleaned_data.get("otp_token") or "").strip()
         model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
-        return model.objects.filter(user=user, confirmed=True).first()
+        # Locked until the sign-in ends, so one code (or one recovery code) cannot serve two at once.
+        return model.objects.select_for_update().filter(user=user, confirmed=True).first()
 
     def clean(self):
         self.cleaned_data = super().clean()  # username, password, staff

@@ -6,6 +6,7 @@ curators are not limited. A client over its limit gets 429 with Retry-After and 
 """
 
 import functools
+import logging
 import time
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from django.core.cache import cache
 from django.shortcuts import render
 
 from kratomref.security import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 def parse_rate(rate):
@@ -27,12 +30,16 @@ def over_limit(name, request):
     now = time.time()
     bucket = int(now // window)
     key = f"kratomref:ratelimit:{name}:{client_ip(request)}:{bucket}"
-    cache.add(key, 0, timeout=window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: count this one as the first
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr: count this one as the first
+            cache.set(key, 1, timeout=window + 1)
+            count = 1
+    except Exception:  # the cache is down: serve the reader rather than fail the page
+        logger.warning("Rate limit %s not counted: the cache is unavailable.", name, exc_info=True)
+        return 0
     if count <= limit:
         return 0
     return max(1, int((bucket + 1) * window - now) + 1)

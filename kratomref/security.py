@@ -4,18 +4,34 @@ Axes's backend runs first in AUTHENTICATION_BACKENDS, so a locked-out username o
 refused before Django spends a password hash on it. Attempts are counted in the shared cache.
 """
 
+import ipaddress
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import render
+
+USERNAME_LENGTH = get_user_model()._meta.get_field("username").max_length
 
 
 def client_ip(request):
     """The address a request came from. Behind a proxy (BEHIND_PROXY=1) it is the last entry the
-    proxy appended to X-Forwarded-For; a client cannot forge that one. Otherwise the socket's."""
+    proxy appended to X-Forwarded-For; a client cannot forge that one. Otherwise the socket's.
+    Anything that is not an IP address counts as the socket's address."""
+    remote = request.META.get("REMOTE_ADDR", "")
     if settings.SECURE_PROXY_SSL_HEADER:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
+            try:
+                return str(ipaddress.ip_address(forwarded[-1]))
+            except ValueError:
+                return remote
+    return remote
+
+
+def attempted_username(request, credentials):
+    """The username a sign-in tried, as long as a username can be (a longer one cannot exist)."""
+    username = (credentials or {}).get("username") or request.POST.get("username") or ""
+    return str(username)[:USERNAME_LENGTH]
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -24,9 +24,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def env_bool(name, default=False):
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is neither on (1, true, yes, on) nor off (0, false, no, off).")
 
 
 def env_list(name, default=""):
@@ -67,8 +72,16 @@ if PRODUCTION:
         )
     if "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS may not be a wildcard in production; list the site's host names.")
-    if not os.environ.get("DATABASE_URL"):
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://")):
         raise ImproperlyConfigured("DATABASE_URL must point at the production PostgreSQL database.")
+    if not os.environ.get("REDIS_URL"):
+        raise ImproperlyConfigured(
+            "REDIS_URL must point at Redis in production: login throttling, rate limits and the content version "
+            "must be shared by every worker and app server."
+        )
+    for fallback in SECRET_KEY_FALLBACKS:
+        if len(fallback) < SECRET_KEY_MIN_LENGTH or fallback.startswith(SECRET_KEY_INSECURE_PREFIX):
+            raise ImproperlyConfigured("SECRET_KEY_FALLBACKS holds a weak or development key.")
 
 INSTALLED_APPS = [
     "kratomref.apps.KratomRefAdminConfig",  # Django's admin, editors with a second factor
@@ -92,8 +105,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "evidence.middleware.PublicSiteMiddleware",  # before WhiteNoise, so static files get its headers too
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "evidence.middleware.PublicSiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,7 +129,9 @@ AXES_HANDLER = "axes.handlers." + (
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one crossing the limit locks
-AXES_RESET_ON_SUCCESS = True
+# A successful sign-in does not wipe the address's failures: they may be guesses at someone else's account.
+AXES_RESET_ON_SUCCESS = False
+AXES_USERNAME_CALLABLE = "kratomref.security.attempted_username"
 AXES_CLIENT_IP_CALLABLE = "kratomref.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "kratomref.security.locked_out"
 AXES_VERBOSE = False
@@ -216,7 +231,9 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if PRODUCTION and SESSION_COOKIE_SECURE:
+if PRODUCTION and not SESSION_COOKIE_SECURE:
+    raise ImproperlyConfigured("SECURE_COOKIES may not be off in production: cookies go over HTTPS only.")
+if PRODUCTION:
     # __Host- cookies are sent only over HTTPS, to this host, for the whole site: no subdomain can set them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"

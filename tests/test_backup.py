@@ -82,3 +82,34 @@ def test_restoring_something_that_is_not_a_backup_is_refused_and_changes_nothing
         with pytest.raises(AssertionError, match="No backup file"):
             manage(env, "restore_database", str(tmp_path / "missing.dump"), "--yes")
         manage(env, "migrate", "--check", "-v0")
+
+
+def test_a_damaged_backup_is_refused_and_leaves_the_database_as_it_was(tmp_path):
+    with own_database(tmp_path) as url:
+        env = base_env(DATABASE_URL=url)
+        manage(env, "migrate", "-v0")
+        manage(env, "load_seed_library", "-v0")
+        backup = tmp_path / "library.backup"
+        manage(env, "backup_database", str(backup))
+        assert backup.stat().st_mode & 0o077 == 0  # owner only: it holds hashes and second-factor secrets
+        data = bytearray(backup.read_bytes())
+        middle = len(data) // 2
+        data[middle : middle + 1024] = bytes(1024)
+        damaged = tmp_path / "damaged#1.backup"  # a "#" in the name must not change which file is read
+        damaged.write_bytes(bytes(data))
+        before = fingerprint(env)
+        with pytest.raises(AssertionError):
+            manage(env, "restore_database", str(damaged), "--yes")
+        assert fingerprint(env)["counts"] == before["counts"]
+
+
+def test_an_empty_file_is_not_an_sqlite_backup(tmp_path):
+    empty = tmp_path / "empty#backup.sqlite3"
+    empty.write_bytes(b"")
+    with own_database(tmp_path) as url:
+        env = base_env(DATABASE_URL=url)
+        manage(env, "migrate", "-v0")
+        before = fingerprint(env)
+        with pytest.raises(AssertionError, match=r"not an SQLite backup|pg_restore failed"):
+            manage(env, "restore_database", str(empty), "--yes")
+        assert fingerprint(env)["counts"] == before["counts"]

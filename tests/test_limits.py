@@ -91,3 +91,18 @@ def test_a_query_that_runs_too_long_is_cancelled_with_a_503_page(settings, monke
     settings.PUBLIC_STATEMENT_TIMEOUT_MS = 100
     response = Client(raise_request_exception=False).get("/search/?q=kratom")
     assert response.status_code == 503 and "That took too long" in response.content.decode()
+
+
+def test_search_still_answers_when_the_cache_is_down(limited):
+    from django.test import override_settings
+
+    dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
+    with override_settings(CACHES=dead):
+        assert Client().get("/search/?q=kratom", REMOTE_ADDR="203.0.113.30").status_code == 200
+
+
+def test_static_files_carry_the_sites_headers_too(client):
+    response = client.get("/static/favicon.svg")
+    assert response.status_code == 200
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "camera=()" in response.headers["Permissions-Policy"]

@@ -89,3 +89,31 @@ def test_the_admin_lives_where_admin_url_says():
     result = start(show="ADMIN_URL, __import__('django.urls').urls.reverse('admin:index')", DEBUG="1", ADMIN_URL="desk")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["desk/", "/desk/"]
+
+
+def test_signing_in_to_ones_own_account_does_not_forgive_guesses_at_another(curator, settings):
+    reviewer = User.objects.create_user("guessing-reviewer", password="reviewer-password-42", is_staff=True)
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "curator", "guess")
+    ok = client.post(
+        reverse("admin:login"),
+        {"username": reviewer.username, "password": "reviewer-password-42", "next": "/"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert ok.status_code == 302
+    assert sign_in(Client(), "curator", "one more guess").status_code == 429
+
+
+def test_an_overlong_username_is_a_failed_sign_in_not_a_server_error():
+    response = sign_in(Client(), "x" * 400, "guess")
+    assert response.status_code == 200
+
+
+def test_a_forwarded_address_that_is_not_an_ip_counts_as_the_sockets(settings, rf):
+    from kratomref.security import client_ip
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for bad in ("zzz", "999.1.1.1", "<script>"):
+        request = rf.get("/", HTTP_X_FORWARDED_FOR=f"10.0.0.1, {bad}", REMOTE_ADDR="127.0.0.1")
+        assert client_ip(request) == "127.0.0.1"

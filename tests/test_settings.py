@@ -50,6 +50,7 @@ PRODUCTION = {
     "PRODUCTION": "1",
     "ALLOWED_HOSTS": "kratomref.example",
     "DATABASE_URL": "postgres://u@127.0.0.1/k",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SECURE_COOKIES": "1",
 }
 
@@ -70,13 +71,17 @@ def test_production_refuses_a_weak_secret_key_that_a_test_run_accepts(key):
         ({"ALLOWED_HOSTS": "*"}, "may not be a wildcard"),
         ({"DATABASE_URL": ""}, "DATABASE_URL must point"),
         ({"DEBUG": "1"}, "DEBUG must be off"),
+        ({"DATABASE_URL": "sqlite:////tmp/kratomref.sqlite3"}, "DATABASE_URL must point"),
+        ({"REDIS_URL": ""}, "REDIS_URL must point"),
+        ({"SECURE_COOKIES": "0"}, "SECURE_COOKIES may not be off"),
+        ({"SECRET_KEY_FALLBACKS": "django-insecure-kratomref-development-only"}, "weak or development key"),
     ],
 )
 def test_production_refuses_a_wildcard_host_a_missing_database_and_debug(override, message):
     result = start(**{**PRODUCTION, "SECRET_KEY": STRONG_KEY, **override})
     assert result.returncode != 0 and message in result.stderr
     relaxed = {k: v for k, v in {**PRODUCTION, "SECRET_KEY": STRONG_KEY, **override}.items() if k != "PRODUCTION" and v}
-    if "DEBUG" not in override:
+    if "DEBUG" not in override and "SECRET_KEY_FALLBACKS" not in override:
         assert start(**relaxed).returncode == 0  # the same settings start when PRODUCTION is off
 
 
@@ -95,3 +100,9 @@ def test_production_cookies_are_host_only_and_secure():
     assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken", "True"]
     development = start(show="SESSION_COOKIE_NAME", DEBUG="1")
     assert development.stdout.strip() == "sessionid"
+
+
+@pytest.mark.parametrize("value", ["2", "enabled", "prod"])
+def test_a_switch_that_is_neither_on_nor_off_stops_the_start(value):
+    result = start(**{**PRODUCTION, "PRODUCTION": value}, SECRET_KEY=STRONG_KEY)
+    assert result.returncode != 0 and "is neither on" in result.stderr

@@ -105,3 +105,12 @@ def test_after_a_wrong_code_even_the_right_one_waits(settings):
     _, codes = setup("guessed-editor")
     assert sign_in(Client(), "guessed-editor", "wrongcode").status_code == 200
     assert sign_in(Client(), "guessed-editor", codes[0]).status_code == 200  # throttled: guessing stays slow
+
+
+def test_an_account_that_can_change_accounts_needs_a_second_factor_too():
+    from django.contrib.auth.models import Permission
+
+    admin_of_accounts = User.objects.create_user("accounts-admin", password=PASSWORD, is_staff=True)
+    admin_of_accounts.user_permissions.add(Permission.objects.get(codename="change_user"))
+    response = sign_in(Client(), "accounts-admin")
+    assert response.status_code == 200 and "setup_two_factor accounts-admin" in response.content.decode()

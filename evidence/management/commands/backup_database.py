@@ -5,6 +5,7 @@ The file holds everything — content, history, versions, change requests, curat
 keep it as private as the database itself.
 """
 
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -29,6 +30,15 @@ class Command(BaseCommand):
             raise CommandError(f"No backup method for a {vendor} database.")
         target = Path(path or f"backups/kratomref-{timezone.now():%Y%m%dT%H%M%SZ}{suffix}")
         target.parent.mkdir(parents=True, exist_ok=True)
+        umask = os.umask(0o077)  # the file holds password hashes and second-factor secrets: owner only
+        try:
+            self.write(vendor, target)
+        finally:
+            os.umask(umask)
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS(f"Backed up to {target} ({target.stat().st_size} bytes)."))
+
+    def write(self, vendor, target):
         if vendor == "postgresql":
             command, env = postgres_env(connection.settings_dict)
             result = subprocess.run(
@@ -43,5 +53,3 @@ class Command(BaseCommand):
             connection.ensure_connection()
             with sqlite3.connect(target) as copy:
                 connection.connection.backup(copy)
-        if verbosity:
-            self.stdout.write(self.style.SUCCESS(f"Backed up to {target} ({target.stat().st_size} bytes)."))

@@ -19,6 +19,9 @@ def postgres_env(settings):
     env = {**os.environ}
     if settings.get("PASSWORD"):
         env["PGPASSWORD"] = settings["PASSWORD"]
+    for option in ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl"):  # TLS as Django connects
+        if settings.get("OPTIONS", {}).get(option):
+            env[f"PG{option.upper()}"] = str(settings["OPTIONS"][option])
     args = ["--dbname", settings["NAME"]]
     for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
         if settings.get(key):
@@ -50,8 +53,10 @@ class Command(BaseCommand):
                     "--if-exists",
                     "--no-owner",
                     "--no-privileges",
+                    "--single-transaction",  # a damaged file leaves the database exactly as it was
                     "--exit-on-error",
                     *args,
+                    "--",
                     str(source),
                 ],
                 env=env,
@@ -62,8 +67,12 @@ class Command(BaseCommand):
                 raise CommandError(f"pg_restore failed: {result.stderr.strip()}")
         elif connection.vendor == "sqlite":
             try:
-                backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-                backup.execute("PRAGMA schema_version").fetchone()
+                backup = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+                found = backup.execute("SELECT count(*) FROM sqlite_master WHERE name = 'django_migrations'")
+                if not found.fetchone()[0]:
+                    raise sqlite3.DatabaseError("it holds no KratomRef database")
+                if (check := backup.execute("PRAGMA integrity_check").fetchone()[0]) != "ok":
+                    raise sqlite3.DatabaseError(f"it is damaged ({check})")
             except sqlite3.DatabaseError as error:
                 raise CommandError(f"{source} is not an SQLite backup: {error}") from error
             connection.ensure_connection()
