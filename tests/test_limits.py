@@ -101,8 +101,10 @@ def test_search_still_answers_when_the_cache_is_down(limited):
         assert Client().get("/search/?q=kratom", REMOTE_ADDR="203.0.113.30").status_code == 200
 
 
-def test_static_files_carry_the_sites_headers_too(client):
-    response = client.get("/static/favicon.svg")
+def test_static_files_carry_the_sites_headers_too(settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serve from the app's folders: no collectstatic in the test run
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = Client().get("/static/favicon.svg")
     assert response.status_code == 200
     assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
     assert "camera=()" in response.headers["Permissions-Policy"]
