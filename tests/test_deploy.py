@@ -18,16 +18,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 
+from tests.processes import ROOT, base_env, manage, own_database
 from tests.test_cache import REDIS_URL
 
-ROOT = Path(__file__).resolve().parent.parent
 MARKER = "A correction approved through one app server and read through the other."
 
 
@@ -88,38 +85,17 @@ print(proposal.pk, claim.get_absolute_url())
 
 
 @pytest.fixture(scope="module")
-def two_servers(tmp_path_factory, django_db_blocker):
+def two_servers(tmp_path_factory):
     redis_or_skip()
-    name = f"kratomref_deploy_{uuid.uuid4().hex[:8]}"
-    if connection.vendor == "postgresql":
-        settings = connection.settings_dict
-        url = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
-        admin_url = url.rsplit("/", 1)[0] + "/postgres"
-        subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], check=True)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('deploy') / 'deploy.sqlite3'}"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "PRODUCTION", "DATABASE_URL"}},
-        "DATABASE_URL": url,
-        "REDIS_URL": REDIS_URL.rsplit("/", 1)[0] + "/14",
-        "SECRET_KEY": "deploy-test-" + uuid.uuid4().hex * 2,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "STATIC_MANIFEST": "0",
-        "SECURE_COOKIES": "0",
-        "DJANGO_SETTINGS_MODULE": "kratomref.settings",
-    }
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "-v0"], ["load_seed_library", "-v0"]):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
-    shell = subprocess.run(
-        [*manage, "shell", "-c", f"MARKER = {MARKER!r}\n{SETUP}"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    request_id, claim_url = shell.stdout.split()[-2:]
+    with own_database(tmp_path_factory.mktemp("deploy")) as url:
+        env = base_env(DATABASE_URL=url, REDIS_URL=REDIS_URL.rsplit("/", 1)[0] + "/14")
+        manage(env, "migrate", "-v0")
+        manage(env, "load_seed_library", "-v0")
+        request_id, claim_url = manage(env, "shell", "-c", f"MARKER = {MARKER!r}\n{SETUP}").split()[-2:]
+        yield from serve_twice(env, tmp_path_factory, request_id, claim_url)
+
+
+def serve_twice(env, tmp_path_factory, request_id, claim_url):
     ports = [free_port(), free_port()]
     servers = [
         subprocess.Popen(
@@ -158,8 +134,6 @@ def two_servers(tmp_path_factory, django_db_blocker):
         for server in servers:
             server.terminate()
             server.wait(timeout=20)
-        if connection.vendor == "postgresql":
-            subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
 
 
 class Browser:
