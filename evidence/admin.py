@@ -32,7 +32,6 @@ from evidence.models import (
     ClaimVersion,
     Evidence,
     Passage,
-    Reviewed,
     SourceArticle,
     Status,
     Study,
@@ -188,6 +187,19 @@ class PassageFormSet(forms.BaseInlineFormSet):
 # --- writing through the services ------------------------------------------------------------------
 
 
+def refusal_as_message(model_admin, request, done, view, *args):
+    """Run an admin POST in one transaction; a refusal the form could not foresee (a simultaneous
+    save, a permission lost, a proposal gone stale) rolls it back and becomes a message, not a 500."""
+    if request.method != "POST":
+        return view(*args)
+    try:
+        with transaction.atomic():
+            return view(*args)
+    except WRITE_ERRORS as error:
+        model_admin.message_user(request, f"Nothing was {done}: {error_text(error)}", messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+
 PLACEMENT_FIELDS = ("start", "end", "prefix", "suffix", "placement", "match_score")
 
 
@@ -317,25 +329,11 @@ class ServiceWritesMixin(SafeAutocompleteAdmin):
             self.delete_model(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # A race the form could not see (a simultaneous save, a permission lost) gets a message, not a 500.
-        if request.method != "POST":
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        try:
-            with transaction.atomic():
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except WRITE_ERRORS as error:
-            self.message_user(request, f"Nothing was saved: {error_text(error)}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        view = super().changeform_view
+        return refusal_as_message(self, request, "saved", view, request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
-        if request.method != "POST":
-            return super().delete_view(request, object_id, extra_context)
-        try:
-            with transaction.atomic():
-                return super().delete_view(request, object_id, extra_context)
-        except WRITE_ERRORS as error:
-            self.message_user(request, f"Nothing was removed: {error_text(error)}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        return refusal_as_message(self, request, "removed", super().delete_view, request, object_id, extra_context)
 
     def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
         pending = getattr(request, "_kratomref_pending", None)
@@ -393,9 +391,6 @@ class LockedAdmin(ServiceWritesMixin, ConcurrentModelAdmin, HistoryAdmin):
         except WRITE_ERRORS as error:
             self.message_user(request, f"Nothing was changed: {error_text(error)}", messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
-
-    def save_model(self, request, obj, form, change):
-        ServiceWritesMixin.save_model(self, request, obj, form, change)
 
 
 FORM_ONLY_FIELDS = {"status", "change_note", "override_reason"}
@@ -1004,14 +999,8 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         return None
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method != "POST":
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        try:
-            with transaction.atomic():
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except WRITE_ERRORS as error:
-            self.message_user(request, f"Nothing was applied: {error_text(error)}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        view = super().changeform_view
+        return refusal_as_message(self, request, "applied", view, request, object_id, form_url, extra_context)
 
     @admin.display(description="Changes")
     def item_total(self, obj):
@@ -1087,6 +1076,3 @@ class ClaimVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Approved by")
     def approver(self, obj):
         return obj.approver_name
-
-
-__all__ = ["Reviewed"]

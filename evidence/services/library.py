@@ -15,6 +15,7 @@ from evidence.models import (
     Evidence,
     Passage,
     SourceArticle,
+    Status,
     Study,
     Substance,
     UnfoundReference,
@@ -245,9 +246,9 @@ def warning_set_status(*, warning, status, by, note="", override_reason=""):
 
 def submit(*, obj, by):
     """Send a draft for review."""
-    return status_change(obj=obj, status="in-review", by=by)
+    return status_change(obj=obj, status=Status.IN_REVIEW, by=by)
 
 
 def publish(*, obj, by, note, override_reason=""):
     """Approve an item in review: it becomes public (needs a second person and a change note)."""
-    return status_change(obj=obj, status="published", by=by, note=note, override_reason=override_reason)
+    return status_change(obj=obj, status=Status.PUBLISHED, by=by, note=note, override_reason=override_reason)

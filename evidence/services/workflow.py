@@ -25,9 +25,12 @@ from evidence.models import (
     Evidence,
     Passage,
     Reviewed,
+    SourceArticle,
     Status,
     Study,
+    Substance,
     UnfoundReference,
+    Warning,
 )
 from evidence.signals import announce_library_change
 
@@ -132,8 +135,6 @@ _SYSTEM_WRITES = ContextVar("kratomref_system_writes", default="")
 
 def library_is_curated():
     """Whether a person has worked on this database: a change request, or a change a person made."""
-    from evidence.models import SourceArticle, Substance, Warning
-
     if ChangeRequest.objects.exists():
         return True
     tracked = [Substance, Study, Claim, Evidence, SourceArticle, Passage, Warning, UnfoundReference]
