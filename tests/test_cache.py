@@ -21,8 +21,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 REDIS_URL = os.environ.get("KRATOMREF_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-@pytest.fixture
-def redis_cache():
+def redis_client():
+    """A client for the test Redis; skip with a message when none answers (fail when CI requires it)."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
@@ -32,6 +32,12 @@ def redis_cache():
         if os.environ.get("KRATOMREF_REQUIRE_REDIS"):
             pytest.fail(f"Redis is required for this test but does not answer at {REDIS_URL}.")
         pytest.skip(f"No Redis answers at {REDIS_URL}; start redis-server to run the shared-cache tests.")
+    return client
+
+
+@pytest.fixture
+def redis_cache():
+    client = redis_client()
     prefix = f"kratomref-test-{uuid.uuid4().hex[:8]}"
     backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}
     with override_settings(CACHES={"default": backend}):

@@ -9,7 +9,6 @@ processes on loopback. It needs Redis like tests/test_cache.py.
 import http.cookiejar
 import json
 import logging
-import os
 import re
 import socket
 import subprocess
@@ -23,7 +22,7 @@ import pytest
 from django.test import override_settings
 
 from tests.processes import ROOT, base_env, manage, own_database
-from tests.test_cache import REDIS_URL
+from tests.test_cache import REDIS_URL, redis_client
 
 MARKER = "A correction approved through one app server and read through the other."
 
@@ -57,17 +56,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def redis_or_skip():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("KRATOMREF_REQUIRE_REDIS"):
-            pytest.fail(f"Redis is required for this test but does not answer at {REDIS_URL}.")
-        pytest.skip(f"No Redis answers at {REDIS_URL}.")
-
-
 SETUP = """
 from django.contrib.auth.models import Group, User
 from evidence import services
@@ -86,7 +74,7 @@ print(proposal.pk, claim.get_absolute_url())
 
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory):
-    redis_or_skip()
+    redis_client()
     with own_database(tmp_path_factory.mktemp("deploy")) as url:
         env = base_env(DATABASE_URL=url, REDIS_URL=REDIS_URL.rsplit("/", 1)[0] + "/14")
         manage(env, "migrate", "-v0")
