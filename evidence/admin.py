@@ -595,20 +595,29 @@ class UnfoundReferenceInline(SafeAutocompleteAdmin, admin.TabularInline):
 class ClaimForm(StatusForm):
     class Meta:
         model = Claim
-        fields = ["statement", "slug", "topic", "substances", "verdict", "certainty", "summary", "version"]
+        fields = ["statement", "slug", "topic", "substances", "polarity", "verdict", "certainty", "summary", "version"]
 
 
 @admin.register(Claim)
 class ClaimAdmin(ReviewedAdmin):
     form = ClaimForm
-    list_display = ["statement", "topic", "verdict", "certainty", "status", "evidence_count", "passage_count"]
-    list_filter = ["status", "verdict", "certainty", "topic", "substances"]
+    list_display = [
+        "statement",
+        "topic",
+        "polarity",
+        "verdict",
+        "certainty",
+        "status",
+        "evidence_count",
+        "passage_count",
+    ]
+    list_filter = ["status", "verdict", "certainty", "polarity", "topic", "substances"]
     search_fields = ["statement", "slug", "summary"]
     prepopulated_fields = {"slug": ["statement"]}
     autocomplete_fields = ["substances"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["statement", "slug", "topic", "substances"]}),
+        (None, {"fields": ["statement", "slug", "topic", "substances", "polarity"]}),
         ("Grade", {"fields": ["verdict", "certainty", "summary"]}),
         REVIEW_FIELDSET,
     ]
@@ -664,6 +673,7 @@ class SourceArticleAdmin(ReviewedAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "source_name", "original_url", "site", "published_on"]}),
         ("Stated author", {"fields": ["stated_author", "stated_credentials"]}),
+        ("For readers", {"fields": ["reviewer_note"]}),
         ("Text as imported", {"fields": ["text", "content_hash", "imported_at"], "classes": ["collapse"]}),
         REVIEW_FIELDSET,
     ]

@@ -7,7 +7,7 @@ results each would give, counted with every other active filter applied.
 import django_filters
 from django.db.models import Count
 
-from evidence.models import Certainty, Claim, Severity, SourceArticle, Study, Substance, Verdict, Warning
+from evidence.models import Certainty, Claim, Polarity, Severity, SourceArticle, Study, Substance, Verdict, Warning
 
 MAX_TEXT = 200
 
@@ -46,13 +46,14 @@ class FacetedFilterSet(django_filters.FilterSet):
 
 
 class ClaimFilter(FacetedFilterSet):
-    facets = ("verdict", "certainty", "topic", "substance", "article")
+    facets = ("verdict", "certainty", "polarity", "topic", "substance", "article")
 
     q = django_filters.CharFilter(
         field_name="statement", lookup_expr="icontains", label="Statement contains", max_length=MAX_TEXT
     )
     verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
     certainty = django_filters.ChoiceFilter(choices=Certainty.choices)
+    polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="If true")
     topic = django_filters.ChoiceFilter(choices=Claim.Topic.choices)
     substance = django_filters.ModelChoiceFilter(
         field_name="substances", to_field_name="slug", queryset=Substance.objects.published().order_by("name")

@@ -26,6 +26,7 @@ DESIGN_ORDER = [
     StudyDesign.SURVEILLANCE_REPORT,
     StudyDesign.ANIMAL,
     StudyDesign.IN_VITRO,
+    StudyDesign.GUIDELINE,
     StudyDesign.NARRATIVE_REVIEW,
     StudyDesign.REGULATORY,
 ]

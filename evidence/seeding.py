@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from evidence import services
 from evidence.models import (
@@ -22,6 +23,7 @@ from evidence.models import (
     Direction,
     Evidence,
     Passage,
+    Polarity,
     Population,
     Reviewed,
     Severity,
@@ -66,6 +68,7 @@ class LoadReport:
     pending: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
     kept_items: list = field(default_factory=list)
     extra_passages: list = field(default_factory=list)
 
@@ -82,6 +85,7 @@ class SeedLibrary:
     articles: dict  # file name -> text
     passages: dict  # file name -> [passage dicts with "start" resolved]
     unfound: list
+    article_notes: dict  # file name -> the reviewer's note shown on the article page
 
 
 class _Checker:
@@ -200,6 +204,7 @@ def read_library(directory=SEED_DIR):
             check.require(False, _where("studies.yaml", item, "key"), problem)
 
     claim_slugs = set()
+    former_slugs = set()
     _unique(claims, "statement", "claims.yaml", check, "statement")
     for item in claims:
         fields = {k: item.get(k) if item.get(k) is not None else "" for k in ("slug", "statement", "summary")}
@@ -215,7 +220,14 @@ def read_library(directory=SEED_DIR):
         check.choice(item.get("topic"), Topic, where, "topic")
         check.choice(item.get("verdict"), Verdict, where, "verdict")
         check.choice(item.get("certainty"), Certainty, where, "certainty")
+        check.choice(item.get("polarity"), Polarity, where, "polarity")
         check.require((item.get("summary") or "").strip(), where, "missing summary")
+        formerly = item.get("formerly") or []
+        if check.require(isinstance(formerly, list), where, "formerly must be a list of slugs"):
+            for old in formerly:
+                check.require(isinstance(old, str) and slugify(old) == old, where, f"formerly: {old!r} is not a slug")
+                check.require(old not in former_slugs, where, f"formerly: {old!r} is claimed by two claims")
+                former_slugs.add(old)
         for slug in item.get("substances") or []:
             check.require(slug in substance_slugs, where, f"unknown substance {slug!r}")
         evidence = _dicts(item.get("evidence") or [], where, check)
@@ -264,6 +276,7 @@ def read_library(directory=SEED_DIR):
     check.require(articles, "articles/", "no article files")
 
     passages = {}
+    article_notes = {}
     for path in sorted((directory / "passages").glob("*.yaml")):
         data = _read_yaml(path, check, expect=dict)
         file = f"passages/{path.name}"
@@ -272,6 +285,9 @@ def read_library(directory=SEED_DIR):
             continue
         if not check.require(name not in passages, file, f"a second passage file for {name}"):
             continue
+        note = data.get("reviewer_note") or ""
+        check.require(isinstance(note, str), file, "reviewer_note must be text")
+        article_notes[name] = str(note).strip()
         text = articles[name]
         placed = []
         for index, item in enumerate(_dicts(data.get("passages") or [], file, check), start=1):
@@ -308,6 +324,9 @@ def read_library(directory=SEED_DIR):
             check.require(before["end"] <= after["start"], after["where"], f"overlaps {before['where']}")
         passages[name] = placed
 
+    for slug in sorted(former_slugs & claim_slugs):
+        check.require(False, f"claims.yaml [{slug}]", "this slug is also listed as another claim's former slug")
+
     used = {p["claim"] for items in passages.values() for p in items}
     for slug in sorted(claim_slugs - used):
         check.require(False, f"claims.yaml [{slug}]", "no passage in any article links to this claim")
@@ -324,7 +343,7 @@ def read_library(directory=SEED_DIR):
 
     if check.problems:
         raise SeedError(check.problems)
-    return SeedLibrary(substances, studies, claims, warnings, articles, passages, unfound)
+    return SeedLibrary(substances, studies, claims, warnings, articles, passages, unfound, article_notes)
 
 
 SEED_ACTOR = "seed-library"
@@ -368,7 +387,7 @@ class _Writer:
         }
         if not changed and not m2m_changed:
             self.report.note(kind, "unchanged")
-        elif self.update:
+        elif self.update or obj in self.created:
             outcome = services.library_save(
                 obj=obj,
                 by=SEED_ACTOR,
@@ -383,6 +402,23 @@ class _Writer:
             self.report.note(kind, "kept")
             self.report.kept_items.append(f"{kind}: {obj}")
         return obj
+
+    def drop_unlisted(self, rows, kind):
+        """With ``update``, remove rows the seed library made that its files no longer list.
+
+        Rows a person created are never removed: they are curators' work, not the files'.
+        """
+        if not self.update:
+            return
+        for row in rows:
+            first = row.history.order_by("history_date", "history_id").first()
+            if first is None or first.history_user_id is not None:
+                continue
+            outcome = services.library_delete(
+                obj=row, by=SEED_ACTOR, change_note="Removed from the seed library.", direct=not self.curated
+            )
+            self.report.note(kind, "pending" if outcome.staged else "removed")
+            self._touched(row)
 
     def _touched(self, obj):
         claim_id = obj.pk if isinstance(obj, Claim) else getattr(obj, "claim_id", None)
@@ -453,10 +489,25 @@ def _load(library, writer):
             "topic": item["topic"],
             "verdict": item["verdict"],
             "certainty": item["certainty"],
+            "polarity": item["polarity"],
             "summary": item["summary"].strip(),
         }
         m2m = {"substances": [substances[s] for s in item.get("substances") or []]}
-        claim = writer.sync(Claim, {"slug": item["slug"]}, values, "claims", m2m)
+        lookup = {"slug": item["slug"]}
+        formerly = item.get("formerly") or []
+        if formerly and not Claim.objects.filter(**lookup).exists():
+            renamed = Claim.objects.filter(slug__in=formerly).first()
+            if renamed is not None:  # the claim under its old address: rename it, keeping its history
+                lookup, values = {"slug": renamed.slug}, {**values, "slug": item["slug"]}
+        claim = writer.sync(Claim, lookup, values, "claims", m2m)
+        for old in formerly:
+            services.slug_redirect_save(
+                model=Claim,
+                old_slug=old,
+                new_slug=item["slug"],
+                by=SEED_ACTOR,
+                reason="Split or reworded in the seed library.",
+            )
         for row in item.get("evidence") or []:
             writer.sync(
                 Evidence,
@@ -464,6 +515,8 @@ def _load(library, writer):
                 {"direction": row["direction"], "note": (row.get("note") or "").strip()},
                 "evidence",
             )
+        listed = [studies[row["study"]].pk for row in item.get("evidence") or []]
+        writer.drop_unlisted(Evidence.objects.filter(claim=claim).exclude(study__in=listed), "evidence")
         claims[item["slug"]] = claim
 
     articles = {}
@@ -473,9 +526,16 @@ def _load(library, writer):
         writer.report.note("articles", "created" if result.created else "unchanged")
         if result.created:
             writer.created.append(result.article)
+        note = library.article_notes.get(name, "")
+        if note or result.article.reviewer_note:
+            writer.sync(SourceArticle, {"pk": result.article.pk}, {"reviewer_note": note}, "article notes")
 
     for name, items in library.passages.items():
         article = articles[name]
+        # Passages the seed library made and its files no longer list go first (with --update), so
+        # that a corrected passage may take their place in the text.
+        dropped = Passage.objects.filter(article=article).exclude(start__in=[item["start"] for item in items])
+        writer.drop_unlisted(dropped, "passages")
         wanted = set()
         for item in items:
             placed = services.placement_values(article=article, quote=item["quote"], start=item["start"])

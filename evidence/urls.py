@@ -7,6 +7,7 @@ app_name = "evidence"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("how-we-grade/", views.how_we_grade, name="how-we-grade"),
     path("articles/", views.ArticleListView.as_view(), name="article-list"),
     path(
         "articles/<slug:slug>/",

@@ -1,7 +1,7 @@
 """Public pages. Every queryset starts from ``published()``; shapes live on the QuerySets."""
 
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -11,14 +11,22 @@ from django_filters.views import FilterView
 from evidence.charts import library_counts
 from evidence.filters import ArticleFilter, ClaimFilter, StudyFilter, WarningFilter
 from evidence.models import (
+    CERTAINTY_DEFINITIONS,
+    POLARITY_DEFINITIONS,
+    VERDICT_DEFINITIONS,
+    WORDING_DEFINITIONS,
+    Certainty,
     Claim,
     Passage,
+    Polarity,
+    SlugRedirect,
     SourceArticle,
     Status,
     Study,
     Substance,
     Verdict,
     Warning,
+    Wording,
 )
 from evidence.search import search_library
 from evidence.text import render_structure
@@ -67,13 +75,31 @@ class Gone(Exception):
 
 
 class PublishedDetailView(DetailView):
-    """A detail page that answers 404 for drafts and 410 for withdrawn items."""
+    """A detail page that answers 404 for drafts and 410 for withdrawn items.
+
+    An address that moved (a claim split in two, an item renamed) answers 301 to where it lives
+    now, unless a public item holds the old slug.
+    """
 
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)
+        except Http404:
+            moved = self.moved_to()
+            if moved is None:
+                raise
+            return moved
         except Gone as gone:
-            return TemplateResponse(request, "410.html", {"object": gone.obj}, status=410)
+            return self.moved_to() or TemplateResponse(request, "410.html", {"object": gone.obj}, status=410)
+
+    def moved_to(self):
+        slug = self.kwargs[self.slug_url_kwarg]
+        new_slug = SlugRedirect.resolve(self.model._meta.model_name, slug)
+        if new_slug is None:
+            return None
+        url = self.request.path.replace(f"/{slug}/", f"/{new_slug}/", 1)
+        query = self.request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
@@ -215,6 +241,21 @@ class WarningDetailView(PublishedDetailView):
 
     def get_queryset(self):
         return Warning.objects.for_detail()
+
+
+def how_we_grade(request):
+    """The public legend: what each verdict, certainty, wording and polarity means."""
+
+    def scale(choices, definitions):
+        return [(value, label, definitions[value]) for value, label in choices.choices]
+
+    context = {
+        "verdicts": scale(Verdict, VERDICT_DEFINITIONS),
+        "certainties": scale(Certainty, CERTAINTY_DEFINITIONS),
+        "wordings": scale(Wording, WORDING_DEFINITIONS),
+        "polarities": scale(Polarity, POLARITY_DEFINITIONS),
+    }
+    return render(request, "evidence/how_we_grade.html", context)
 
 
 @rate_limited("search")

@@ -92,6 +92,7 @@ def claim_post_data(claim, **overrides):
         "topic": claim.topic,
         "verdict": claim.verdict,
         "certainty": claim.certainty,
+        "polarity": claim.polarity,
         "summary": claim.summary,
         "status": claim.status,
         "change_note": "",

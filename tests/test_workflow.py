@@ -566,6 +566,7 @@ def test_an_editor_cannot_write_and_publish_a_claim_in_the_admin_alone(editor_cl
         "topic": "efficacy",
         "verdict": "insufficient",
         "certainty": "very-low",
+        "polarity": "neutral",
         "summary": "Nothing addresses it.",
         "status": "published",
         "change_note": "Publishing at once.",

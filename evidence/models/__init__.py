@@ -7,11 +7,16 @@ workflow.py   change requests waiting for approval, and immutable claim review v
 """
 
 from evidence.models.choices import (
+    CERTAINTY_DEFINITIONS,
+    POLARITY_DEFINITIONS,
     PUBLIC_STATUSES,
     REVIEWER_STATUSES,
+    VERDICT_DEFINITIONS,
+    WORDING_DEFINITIONS,
     Certainty,
     Direction,
     Placement,
+    Polarity,
     Population,
     Severity,
     Status,
@@ -28,6 +33,7 @@ from evidence.models.library import (
     Evidence,
     Passage,
     Reviewed,
+    SlugRedirect,
     SourceArticle,
     Study,
     Substance,
@@ -48,8 +54,12 @@ from evidence.models.querysets import (
 from evidence.models.workflow import ChangeItem, ChangeRequest, ClaimVersion
 
 __all__ = [
+    "CERTAINTY_DEFINITIONS",
+    "POLARITY_DEFINITIONS",
     "PUBLIC_STATUSES",
     "REVIEWER_STATUSES",
+    "VERDICT_DEFINITIONS",
+    "WORDING_DEFINITIONS",
     "Certainty",
     "ChangeItem",
     "ChangeRequest",
@@ -61,11 +71,13 @@ __all__ = [
     "Passage",
     "PassageQuerySet",
     "Placement",
+    "Polarity",
     "Population",
     "PublishableQuerySet",
     "Reviewed",
     "SearchableQuerySet",
     "Severity",
+    "SlugRedirect",
     "SourceArticle",
     "SourceArticleQuerySet",
     "Status",

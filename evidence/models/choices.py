@@ -72,6 +72,7 @@ class StudyDesign(models.TextChoices):
     CASE_SERIES = "case-series", _("Case series")
     SYSTEMATIC_REVIEW = "systematic-review", _("Systematic review")
     NARRATIVE_REVIEW = "narrative-review", _("Narrative review")
+    GUIDELINE = "guideline", _("Clinical guideline")
     ANIMAL = "animal", _("Animal study")
     IN_VITRO = "in-vitro", _("In vitro study")
     PHARMACOKINETIC = "pharmacokinetic", _("Pharmacokinetic study")
@@ -98,6 +99,68 @@ class Wording(models.TextChoices):
     OVERSTATED = "overstated", _("Overstated")
     UNDERSTATED = "understated", _("Understated")
     MISREPRESENTED = "misrepresented", _("Misrepresented")
+
+
+# What each grade means, for the "How we grade" page and the admin's help texts.
+VERDICT_DEFINITIONS = {
+    Verdict.SUPPORTED: _("The studies we reviewed back the claim."),
+    Verdict.MIXED: _("Some studies back the claim and others do not, or they back only part of it."),
+    Verdict.INSUFFICIENT: _(
+        "No study we reviewed tests the claim well enough to say. This is not a yes or a no: "
+        "nobody has shown it either way."
+    ),
+    Verdict.CONTRADICTED: _("The studies we reviewed go against the claim."),
+    Verdict.UNVERIFIABLE: _(
+        "The article cites a source or a credential that cannot be found, so the claim as made cannot be checked."
+    ),
+}
+CERTAINTY_DEFINITIONS = {
+    Certainty.HIGH: _(
+        "Further research is very unlikely to change the verdict: consistent controlled trials or reviews of them."
+    ),
+    Certainty.MODERATE: _(
+        "Further research could change the verdict, but it is consistent across several kinds of study in people."
+    ),
+    Certainty.LOW: _(
+        "Further research may well change the verdict: few studies, surveys or small samples, or indirect evidence."
+    ),
+    Certainty.VERY_LOW: _(
+        "The verdict is a best guess: anecdotes, single cases, animal or cell studies, or no study at all."
+    ),
+}
+
+# What each wording verdict means. One definition, shown to curators (the passage form's help
+# text), to readers (the "How we grade" page) and in the README. The wording is always judged
+# against the claim the passage is linked to, never against what the reader would like to hear.
+WORDING_DEFINITIONS = {
+    Wording.ACCURATE: _("The article states the claim about as strongly as its evidence allows."),
+    Wording.OVERSTATED: _(
+        "The article asserts the claim more strongly, more certainly or more broadly than its "
+        "evidence allows. A contradicted claim stated as fact is overstated."
+    ),
+    Wording.UNDERSTATED: _(
+        "The article states the claim more weakly than its evidence allows, for example a "
+        "well-established risk phrased as a remote possibility."
+    ),
+    Wording.MISREPRESENTED: _(
+        "The article says the evidence shows what it does not, or cites a source that cannot be found."
+    ),
+}
+
+
+class Polarity(models.TextChoices):
+    """What a claim would mean for a person who uses kratom if it were true."""
+
+    BENEFIT = "benefit", _("Benefit")
+    HARM = "harm", _("Harm")
+    NEUTRAL = "neutral", _("Neutral")
+
+
+POLARITY_DEFINITIONS = {
+    Polarity.BENEFIT: _("If true, good news for a person who uses kratom (it relieves pain, it is safe)."),
+    Polarity.HARM: _("If true, a risk or cost for a person who uses kratom (it causes dependence, liver injury)."),
+    Polarity.NEUTRAL: _("Neither: background, chemistry, dosing customs, law, or who said what."),
+}
 
 
 class Placement(models.TextChoices):

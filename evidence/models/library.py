@@ -18,9 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from evidence.models.choices import (
+    POLARITY_DEFINITIONS,
+    WORDING_DEFINITIONS,
     Certainty,
     Direction,
     Placement,
+    Polarity,
     Population,
     Severity,
     Status,
@@ -143,6 +146,13 @@ class SourceArticle(Reviewed):
     site = models.CharField(max_length=200, blank=True, help_text=_("Site or publisher."))
     stated_author = models.CharField(max_length=200, blank=True)
     stated_credentials = models.TextField(blank=True)
+    reviewer_note = models.TextField(
+        blank=True,
+        help_text=_(
+            "Shown to readers at the top of the article: what they should know about the article "
+            "itself, e.g. an undisclosed commercial interest. Markdown; raw HTML is not rendered."
+        ),
+    )
     published_on = models.DateField(null=True, blank=True)
     imported_at = models.DateTimeField(default=timezone.now, editable=False)
     text = models.TextField(help_text=_("The article text exactly as imported. Never edited in place."))
@@ -187,6 +197,12 @@ class Claim(Reviewed):
     substances = models.ManyToManyField(Substance, blank=True, related_name="claims")
     verdict = models.CharField(max_length=20, choices=Verdict, default=Verdict.INSUFFICIENT)
     certainty = models.CharField(max_length=20, choices=Certainty, default=Certainty.VERY_LOW)
+    polarity = models.CharField(
+        max_length=10,
+        choices=Polarity,
+        default=Polarity.NEUTRAL,
+        help_text=" ".join(f"{label}: {POLARITY_DEFINITIONS[value]}" for value, label in Polarity.choices),
+    )
     summary = models.TextField(blank=True, help_text=_("Markdown; raw HTML is not rendered."))
 
     history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
@@ -199,6 +215,7 @@ class Claim(Reviewed):
             choices_check("topic", Topic, "evidence_claim_topic_valid"),
             choices_check("verdict", Verdict, "evidence_claim_verdict_valid"),
             choices_check("certainty", Certainty, "evidence_claim_certainty_valid"),
+            choices_check("polarity", Polarity, "evidence_claim_polarity_valid"),
             choices_check("status", Status, "evidence_claim_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status=Status.PUBLISHED) | ~Q(summary=""),
@@ -315,6 +332,11 @@ class Study(Reviewed):
     def pubmed_url(self):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
+    @property
+    def reader_url(self):
+        """Where a reader should go to read the study: doi.org or PubMed before any other copy."""
+        return self.doi_url or self.pubmed_url or self.url
+
 
 class Evidence(Versioned):
     Direction = Direction
@@ -354,7 +376,15 @@ class Passage(Versioned):
     end = models.PositiveIntegerField()
     prefix = models.CharField(max_length=CONTEXT_LENGTH, blank=True)
     suffix = models.CharField(max_length=CONTEXT_LENGTH, blank=True)
-    wording = models.CharField(max_length=20, choices=Wording, default=Wording.ACCURATE)
+    wording = models.CharField(
+        max_length=20,
+        choices=Wording,
+        default=Wording.ACCURATE,
+        help_text=" ".join(
+            [str(_("Judged against the claim this passage is linked to."))]
+            + [f"{label}: {WORDING_DEFINITIONS[value]}" for value, label in Wording.choices]
+        ),
+    )
     wording_note = models.CharField(max_length=300, blank=True)
     placement = models.CharField(max_length=20, choices=Placement, default=Placement.EXACT)
     match_score = models.FloatField(default=100.0)
@@ -484,3 +514,42 @@ class UnfoundReference(Versioned):
 
     def __str__(self):
         return f"{self.citation} (cited in {self.article})"
+
+
+class SlugRedirect(models.Model):
+    """A public address that moved: the old slug of a claim, article, warning, substance or study.
+
+    A claim split in two or renamed keeps answering at its old address (301 to its successor),
+    because other sites link to it. The target is a slug, not a row, so a chain of renames resolves.
+    """
+
+    model = models.CharField(max_length=40, help_text=_("The model's name, e.g. claim or sourcearticle."))
+    old_slug = models.SlugField(max_length=120)
+    new_slug = models.SlugField(max_length=120)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["model", "old_slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "old_slug"], name="evidence_slugredirect_one_per_old_slug"),
+            models.CheckConstraint(condition=~Q(old_slug=F("new_slug")), name="evidence_slugredirect_not_to_itself"),
+        ]
+
+    def __str__(self):
+        return f"{self.model}: {self.old_slug} → {self.new_slug}"
+
+    MAX_HOPS = 10
+
+    @classmethod
+    def resolve(cls, model, slug):
+        """The slug an old address now lives at, following renames; None when it never moved."""
+        seen = {slug}
+        target = None
+        for _hop in range(cls.MAX_HOPS):
+            found = cls.objects.filter(model=model, old_slug=slug).values_list("new_slug", flat=True).first()
+            if found is None or found in seen:
+                break
+            seen.add(found)
+            target = slug = found
+        return target

@@ -14,6 +14,7 @@ from evidence.models import (
     Claim,
     Evidence,
     Passage,
+    SlugRedirect,
     SourceArticle,
     Status,
     Study,
@@ -22,7 +23,8 @@ from evidence.models import (
     Warning,
     text_hash,
 )
-from evidence.services.workflow import library_delete, library_save, status_change
+from evidence.services.workflow import _require, library_delete, library_save, status_change
+from evidence.signals import announce_library_change
 from evidence.text import ArticleFormatError, context_around, locate_quote, parse_article
 
 
@@ -231,6 +233,39 @@ def unfound_reference_update(*, reference, by, expected_version=None, change_not
 
 def unfound_reference_delete(*, reference, by, expected_version=None, change_note=""):
     return library_delete(obj=reference, by=by, expected_version=expected_version, change_note=change_note)
+
+
+# --- public addresses that moved ------------------------------------------------------------------
+
+
+REDIRECTED_MODELS = {model._meta.model_name: model for model in (Claim, SourceArticle, Study, Substance, Warning)}
+
+
+def slug_redirect_save(*, model, old_slug, new_slug, by, reason=""):
+    """Keep ``old_slug`` answering with a 301 to ``new_slug`` (a split or renamed item).
+
+    The old address only redirects while no public item holds it, so adding a redirect never hides
+    a page. Saving the same redirect twice changes nothing.
+    """
+    model_class = REDIRECTED_MODELS[model] if isinstance(model, str) else model
+    _require(by, "change", model_class)
+    name = model_class._meta.model_name
+    if old_slug == new_slug:
+        raise ValidationError("A redirect from %(slug)s to itself would loop.", params={"slug": old_slug})
+    if SlugRedirect.resolve(name, new_slug) == old_slug:
+        raise ValidationError(
+            "%(new)s already redirects to %(old)s; the two would loop.", params={"new": new_slug, "old": old_slug}
+        )
+    redirect, created = SlugRedirect.objects.get_or_create(
+        model=name, old_slug=old_slug, defaults={"new_slug": new_slug, "reason": reason}
+    )
+    changed = created or (redirect.new_slug, redirect.reason) != (new_slug, reason)
+    if not created and changed:
+        redirect.new_slug, redirect.reason = new_slug, reason
+        redirect.save(update_fields=["new_slug", "reason"])
+    if changed:
+        announce_library_change(redirect)
+    return redirect
 
 
 # --- status ----------------------------------------------------------------------------------------

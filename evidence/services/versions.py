@@ -41,6 +41,7 @@ def claim_snapshot(claim):
         "topic": claim.topic,
         "verdict": claim.verdict,
         "certainty": claim.certainty,
+        "polarity": claim.polarity,
         "summary": claim.summary,
         "substances": [{"slug": s.slug, "name": s.name} for s in claim.substances.all()],
         "evidence": [

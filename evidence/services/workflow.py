@@ -383,11 +383,14 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, chang
 
 
 @transaction.atomic
-def library_delete(*, obj, by, expected_version=None, change_note="", dry_run=False):
+def library_delete(*, obj, by, expected_version=None, change_note="", dry_run=False, direct=False):
     """Remove a row: at once when the public cannot see it, otherwise as a pending change.
 
     A reviewed item that has ever been public is withdrawn, never deleted (its page answers 410).
+    ``direct`` removes a public row at once, as in ``library_save``: only inside ``system_writes()``.
     """
+    if direct:
+        _require_system_writes(by)
     model = type(obj)
     stored = _lock(model, obj.pk)
     _require(by, "delete", model)
@@ -399,7 +402,7 @@ def library_delete(*, obj, by, expected_version=None, change_note="", dry_run=Fa
         )
     if dry_run:
         return Outcome(stored)
-    if is_public(stored):
+    if is_public(stored) and not direct:
         item = ChangeItem(
             target_type=ContentType.objects.get_for_model(model),
             target_id=stored.pk,

@@ -46,12 +46,14 @@ class Command(BaseCommand):
                 | set(report.unchanged)
                 | set(report.kept)
                 | set(report.pending)
+                | set(report.removed)
             )
             for kind in kinds:
                 self.stdout.write(
                     f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated, "
                     f"{report.pending[kind]} waiting for approval, "
                     f"{report.unchanged[kind]} unchanged, {report.kept[kind]} kept as edited"
+                    + (f", {report.removed[kind]} removed" if report.removed[kind] else "")
                 )
             if sum(report.pending.values()):
                 self.stdout.write(
