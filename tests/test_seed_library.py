@@ -106,7 +106,12 @@ def test_loading_twice_changes_nothing(loaded):
 
 def test_the_seed_library_loads_the_five_articles_and_every_verified_study(loaded):
     assert SourceArticle.objects.count() == 5
-    assert Study.objects.count() == 45
+    # The 45 studies of the project's checked reference list, and two clinical sources for the
+    # background claims added in the 2026-12 review, each read on its publisher's page.
+    assert Study.objects.count() == 47
+    assert {"csat-2006-tip45-opioid-withdrawal-signs", "hotfiel-2018-doms-pathogenesis"} <= set(
+        Study.objects.values_list("key", flat=True)
+    )
     assert 30 <= Claim.objects.count() <= 60
 
 
@@ -268,3 +273,105 @@ def test_update_on_a_database_no_curator_touched_records_seed_corrections_as_ver
     assert (latest.approved_by, latest.approved_by_system) == (None, "seed-library")
     assert "seed library correction" in latest.change_note.lower()
     assert latest.snapshot["summary"] == "A corrected summary."
+
+
+def test_a_claim_renamed_in_the_files_keeps_its_history_and_its_old_address(loaded, seed_copy, client):
+    old, new = "kratom-strains-maeng-da-bali", "kratom-strains-differ-in-pain-relief"
+    for path in [*seed_copy.glob("*.yaml"), *(seed_copy / "passages").glob("*.yaml")]:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    edit_yaml(
+        seed_copy / "claims.yaml", lambda claims: next(c for c in claims if c["slug"] == new).update(formerly=[old])
+    )
+    claim = Claim.objects.get(slug=old)
+    versions = claim.versions.count()
+
+    call_command("load_seed_library", path=str(seed_copy), update=True, verbosity=0)
+
+    renamed = Claim.objects.get(pk=claim.pk)
+    assert renamed.slug == new
+    assert not Claim.objects.filter(slug=old).exists()
+    assert renamed.versions.count() == versions + 1
+    assert renamed.versions.order_by("-number").first().snapshot["slug"] == new
+    response = client.get(f"/claims/{old}/")
+    assert (response.status_code, response["Location"]) == (301, f"/claims/{new}/")
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_former_slug_that_is_also_a_current_claim_is_refused(seed_copy, capsys):
+    def claim_a_live_slug(claims):
+        claims[1]["formerly"] = [claims[0]["slug"]]
+
+    edit_yaml(seed_copy / "claims.yaml", claim_a_live_slug)
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        call_command("load_seed_library", path=str(seed_copy), dry_run=True, verbosity=0)
+    assert "also listed as another claim's former slug" in capsys.readouterr().err
+
+
+def test_every_claim_has_a_polarity_and_a_supported_harm_is_never_labelled_a_benefit(loaded):
+    assert not Claim.objects.exclude(polarity__in=["benefit", "harm", "neutral"]).exists()
+    harms = set(Claim.objects.filter(polarity="harm").values_list("slug", flat=True))
+    assert {"kratom-long-term-use-causes-dependence", "kratom-liver-disease-caution"} <= harms
+    benefits = set(Claim.objects.filter(polarity="benefit").values_list("slug", flat=True))
+    assert {"kratom-relieves-pain", "kratom-safe-when-used-responsibly", "kratom-not-addictive"} <= benefits
+
+
+def test_the_library_figures_after_the_2026_12_methodological_review(loaded):
+    from collections import Counter
+
+    assert (Claim.objects.count(), Passage.objects.count(), Warning.objects.count(), Evidence.objects.count()) == (
+        50,
+        241,
+        10,
+        169,
+    )
+    assert Counter(Claim.objects.values_list("verdict", flat=True)) == {
+        "supported": 17,
+        "insufficient": 12,
+        "contradicted": 8,
+        "mixed": 8,
+        "unverifiable": 5,
+    }
+    assert Counter(Passage.objects.values_list("wording", flat=True)) == {
+        "accurate": 94,
+        "overstated": 125,
+        "misrepresented": 20,
+        "understated": 2,
+    }
+    assert Counter(Claim.objects.values_list("polarity", flat=True)) == {"benefit": 25, "neutral": 16, "harm": 9}
+
+
+def test_understated_is_only_used_where_the_evidence_backs_the_claim(loaded):
+    """Understated means weaker than the evidence allows, which only a claim the evidence backs can
+    be; a reassuring sentence on a contradicted claim is overstated (the scale was once used backwards)."""
+    understated = Passage.objects.filter(wording="understated").select_related("claim")
+    assert understated.exists()
+    for passage in understated:
+        assert passage.claim.verdict in {Verdict.SUPPORTED, Verdict.MIXED}, (passage.quote, passage.claim.slug)
+    safe = Passage.objects.get(quote="While safe when consumed responsibly")
+    assert (safe.claim.verdict, safe.wording) == (Verdict.CONTRADICTED, "overstated")
+
+
+def test_background_claims_are_graded_on_a_clinical_source_not_left_insufficient(loaded, client):
+    for slug in ("opioid-withdrawal-symptoms", "muscle-soreness-micro-tears-inflammation"):
+        claim = Claim.objects.get(slug=slug)
+        assert claim.verdict == Verdict.SUPPORTED
+        assert claim.evidence.filter(study__design__in=["guideline", "narrative-review"]).exists()
+        assert claim.polarity == "neutral"
+
+
+def test_the_split_liver_claim_answers_at_its_old_address(loaded, client):
+    response = client.get("/claims/kratom-liver-kidney-caution/")
+    assert (response.status_code, response["Location"]) == (301, "/claims/kratom-liver-disease-caution/")
+    assert Claim.objects.get(slug="kratom-metabolised-by-liver-and-kidneys").verdict == Verdict.INSUFFICIENT
+
+
+def test_the_article_listing_its_publishers_own_guide_carries_a_reviewers_note(loaded, client):
+    article = SourceArticle.objects.get(source_name__startswith="003_")
+    assert "Kratom Review" in article.reviewer_note
+    assert "Reviewer’s note on this article" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_new_standalone_warnings_and_the_regulatory_warning_no_longer_credits_the_fda_sentence(loaded):
+    assert Warning.objects.filter(slug__in=["pregnancy-and-newborn-withdrawal", "opioids-and-sedatives"]).count() == 2
+    regulatory = Warning.objects.get(slug="regulatory-status")
+    assert not regulatory.mentioned_by.filter(slug="fda-does-not-regulate-kratom").exists()
