@@ -245,10 +245,11 @@ def passage_attrs(passage):
     label = f"{claim.grade_label} · wording {passage.get_wording_display().lower()}"
     return {
         "id": f"passage-{passage.pk}",
-        "class": f"passage verdict-{claim.verdict} wording-{passage.wording}",
+        "class": f"passage verdict-{claim.verdict} polarity-{claim.polarity} wording-{passage.wording}",
         "data-claim": claim.slug,
         "data-verdict": claim.verdict,
         "data-certainty": claim.certainty,
+        "data-polarity": claim.polarity,
         "data-wording": passage.wording,
         "data-label": label,
         "data-statement": claim.statement,
