@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evidence import views
+from evidence import cite, embed, views
 
 app_name = "evidence"
 
@@ -16,6 +16,15 @@ urlpatterns = [
     ),
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("claims/<slug:slug>/", views.ClaimDetailView.as_view(), name="claim-detail"),
+    # The public contract for sites that cite KratomRef (README): keep these paths stable.
+    path("claims/<slug:slug>/v<int:number>/", views.claim_version, name="claim-version"),
+    path("claims/<slug:slug>/history/", views.claim_history, name="claim-history"),
+    path("claims/<slug:slug>/cite.<str:fmt>", cite.claim_cite, name="claim-cite"),
+    path("claims/<slug:slug>/v<int:number>/cite.<str:fmt>", cite.claim_cite, name="claim-version-cite"),
+    path("claims/<slug:slug>/badge.svg", embed.badge, name="claim-badge"),
+    path("claims/<slug:slug>/v<int:number>/badge.svg", embed.badge, name="claim-version-badge"),
+    path("embed/claims/<slug:slug>/", embed.card, name="claim-embed"),
+    path("oembed/", embed.oembed, name="oembed"),
     path("studies/", views.StudyListView.as_view(), name="study-list"),
     path("studies/<slug:key>/", views.StudyDetailView.as_view(), name="study-detail"),
     path("substances/", views.SubstanceListView.as_view(), name="substance-list"),

@@ -1,9 +1,14 @@
 """Public pages. Every queryset starts from ``published()``; shapes live on the QuerySets."""
 
+import difflib
+import textwrap
+from functools import wraps
+
 from django.db.models import Count
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
@@ -13,22 +18,27 @@ from evidence.filters import ArticleFilter, ClaimFilter, StudyFilter, WarningFil
 from evidence.models import (
     CERTAINTY_DEFINITIONS,
     POLARITY_DEFINITIONS,
+    PUBLIC_STATUSES,
     VERDICT_DEFINITIONS,
     WORDING_DEFINITIONS,
     Certainty,
     Claim,
+    Direction,
     Passage,
     Polarity,
+    Population,
     SlugRedirect,
     SourceArticle,
     Status,
     Study,
+    StudyDesign,
     Substance,
     Verdict,
     Warning,
     Wording,
 )
 from evidence.search import search_library
+from evidence.structured import article_claim_reviews, claim_review
 from evidence.text import render_structure
 from kratomref.ratelimit import rate_limited
 
@@ -74,6 +84,49 @@ class Gone(Exception):
         self.obj = obj
 
 
+def moved_response(request, model, slug):
+    """A 301 to where ``slug`` of ``model`` lives now, keeping the rest of the path; None if it never moved."""
+    new_slug = SlugRedirect.resolve(model._meta.model_name, slug)
+    if new_slug is None:
+        return None
+    url = request.path.replace(f"/{slug}/", f"/{new_slug}/", 1)
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+def public_claim(view=None, *, serves_withdrawn=False):
+    """Decorate ``view(request, claim, version)`` for claim URLs with a slug and an optional ``number``.
+
+    Answers like the claim page: 301 for a moved slug, 404 for a draft or an unknown version, 410 for
+    a withdrawn claim's current address (unless ``serves_withdrawn``: the history, the badge). A
+    pinned version stays readable after withdrawal.
+    """
+    if view is None:
+        return lambda view: public_claim(view, serves_withdrawn=serves_withdrawn)
+
+    @wraps(view)
+    def wrapper(request, slug, number=None, **kwargs):
+        claim = Claim.objects.filter(slug=slug).first()
+        if claim is None or claim.status not in PUBLIC_STATUSES:
+            moved = moved_response(request, Claim, slug)
+            if moved is not None:
+                return moved
+            raise Http404("No such claim.")
+        if number is None:
+            if claim.status == Status.WITHDRAWN and not serves_withdrawn:
+                return moved_response(request, Claim, slug) or TemplateResponse(
+                    request, "410.html", {"object": claim}, status=410
+                )
+            version = claim.versions.order_by("-number").first()
+        else:
+            version = claim.versions.filter(number=number).first()
+            if version is None:
+                raise Http404("No such version.")
+        return view(request, claim, version, **kwargs)
+
+    return wrapper
+
+
 class PublishedDetailView(DetailView):
     """A detail page that answers 404 for drafts and 410 for withdrawn items.
 
@@ -93,13 +146,7 @@ class PublishedDetailView(DetailView):
             return self.moved_to() or TemplateResponse(request, "410.html", {"object": gone.obj}, status=410)
 
     def moved_to(self):
-        slug = self.kwargs[self.slug_url_kwarg]
-        new_slug = SlugRedirect.resolve(self.model._meta.model_name, slug)
-        if new_slug is None:
-            return None
-        url = self.request.path.replace(f"/{slug}/", f"/{new_slug}/", 1)
-        query = self.request.META.get("QUERY_STRING", "")
-        return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+        return moved_response(self.request, self.model, self.kwargs[self.slug_url_kwarg])
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
@@ -155,6 +202,7 @@ class ArticleDetailView(PublishedDetailView):
         context["passages"] = passages
         context["omitted_warnings"] = Warning.objects.omitted_by(article)
         context["scorecard"] = scorecard(passages)
+        context["claim_reviews"] = article_claim_reviews(passages)
         context["unfound_references"] = article.unfound_references.filter(
             claim__in=Claim.objects.published()
         ).select_related("claim")
@@ -186,6 +234,22 @@ class ClaimDetailView(PublishedDetailView):
 
     def get_queryset(self):
         return Claim.objects.for_detail()
+
+    def render_to_response(self, context, **kwargs):
+        from evidence.cite import negotiate
+
+        cited = negotiate(self.request, self.object, context["version"])
+        if cited is not None:
+            return cited
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ["Accept"])
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        version = self.object.versions.order_by("-number").first()
+        context.update(claim_page_context(self.object, version, pinned=False))
+        return context
 
 
 class StudyListView(FacetedFilterView):
@@ -262,3 +326,139 @@ def how_we_grade(request):
 def search(request):
     """Full-text search across the public library, grouped by type (see evidence/search.py)."""
     return render(request, "evidence/search.html", {"search": search_library(request.GET.get("q", ""))})
+
+
+def withdrawn_on(claim):
+    """When a withdrawn claim was withdrawn (its first history record in that status)."""
+    if claim.status != Status.WITHDRAWN:
+        return None
+    record = claim.history.filter(status=Status.WITHDRAWN).order_by("history_date").first()
+    return record.history_date if record else None
+
+
+def version_display(snapshot):
+    """A recorded snapshot with the labels a page shows (values stay as recorded)."""
+    labels = {
+        "verdict": dict(Verdict.choices),
+        "certainty": dict(Certainty.choices),
+        "polarity": dict(Polarity.choices),
+        "direction": dict(Direction.choices),
+        "wording": dict(Wording.choices),
+        "design": dict(StudyDesign.choices),
+        "population": dict(Population.choices),
+    }
+    shown = dict(snapshot)
+    for name in ("verdict", "certainty", "polarity"):
+        shown[f"{name}_label"] = labels[name].get(snapshot.get(name), snapshot.get(name, ""))
+    shown["evidence"] = [
+        {
+            **row,
+            "direction_label": labels["direction"].get(row["direction"], row["direction"]),
+            "design_label": labels["design"].get(row["study"].get("design"), ""),
+            "population_label": labels["population"].get(row["study"].get("population"), ""),
+        }
+        for row in snapshot.get("evidence", [])
+    ]
+    shown["passages"] = [
+        {**p, "wording_label": labels["wording"].get(p["wording"], p["wording"])} for p in snapshot.get("passages", [])
+    ]
+    return shown
+
+
+def claim_page_context(claim, version, *, pinned):
+    """What the claim page and a pinned version share: version line, citation, embeds."""
+    from evidence.cite import citation_context
+    from evidence.embed import embed_context
+
+    return {
+        "claim": claim,
+        "version": version,
+        "latest_number": claim.versions.order_by("-number").values_list("number", flat=True).first(),
+        "citation": citation_context(claim, version, pinned),
+        "embed": embed_context(claim, version, pinned),
+        "claim_review": claim_review(claim, version, pinned=pinned),
+    }
+
+
+@public_claim
+def claim_version(request, claim, version):
+    """Version N of a claim review exactly as recorded, readable for good, even after withdrawal."""
+    from evidence.cite import negotiate
+
+    cited = negotiate(request, claim, version)
+    if cited is not None:
+        return cited
+    newer = list(claim.versions.filter(number__gt=version.number).order_by("number"))
+    context = {
+        **claim_page_context(claim, version, pinned=True),
+        "snapshot": version_display(version.snapshot),
+        "newer": newer,
+        "withdrawn_on": withdrawn_on(claim),
+    }
+    response = render(request, "evidence/claim_version.html", context)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _diff_versions(old, new):
+    """What changed between two recorded snapshots, in the terms a reader cares about."""
+    changes = []
+    for name, label in (("statement", _("Statement")), ("verdict", _("Verdict")), ("certainty", _("Certainty"))):
+        if old.get(name) != new.get(name):
+            changes.append({"field": label, "before": old.get(name, ""), "after": new.get(name, "")})
+    summary = None
+    if old.get("summary") != new.get("summary"):
+        summary = list(
+            difflib.unified_diff(
+                textwrap.wrap(old.get("summary", ""), 90), textwrap.wrap(new.get("summary", ""), 90), lineterm="", n=1
+            )
+        )[2:]
+
+    def studies(snapshot):
+        return {row["study"]["key"]: row for row in snapshot.get("evidence", [])}
+
+    before, after = studies(old), studies(new)
+    return {
+        "fields": changes,
+        "summary": summary,
+        "added": [after[key] for key in sorted(after.keys() - before.keys())],
+        "removed": [before[key] for key in sorted(before.keys() - after.keys())],
+        "redirected": [
+            {"study": after[key]["study"], "before": before[key]["direction"], "after": after[key]["direction"]}
+            for key in sorted(after.keys() & before.keys())
+            if after[key]["direction"] != before[key]["direction"]
+        ],
+    }
+
+
+@public_claim(serves_withdrawn=True)
+def claim_history(request, claim, version):
+    """Every version with its date, grade and note, and what changed between two of them."""
+    versions = list(claim.versions.order_by("-number"))
+    numbers = [v.number for v in versions]
+    notice = ""
+    compare = None
+    if len(versions) >= 2:
+        try:
+            new = int(request.GET.get("to") or numbers[0])
+            old = int(request.GET.get("from") or (new - 1))
+        except ValueError:
+            new, old, notice = numbers[0], numbers[1], _("Versions are numbers; comparing the two latest.")
+        if new not in numbers or old not in numbers or old == new:
+            if request.GET.get("to") or request.GET.get("from"):
+                notice = _("There is no such pair of versions; comparing the two latest.")
+            new, old = numbers[0], numbers[1]
+        by_number = {v.number: v for v in versions}
+        compare = {
+            "old": by_number[old],
+            "new": by_number[new],
+            "changes": _diff_versions(by_number[old].snapshot, by_number[new].snapshot),
+        }
+    context = {
+        "claim": claim,
+        "versions": [(v, version_display(v.snapshot)) for v in versions],
+        "compare": compare,
+        "notice": notice,
+        "withdrawn_on": withdrawn_on(claim),
+    }
+    return render(request, "evidence/claim_history.html", context)

@@ -83,6 +83,15 @@ if PRODUCTION:
         if len(fallback) < SECRET_KEY_MIN_LENGTH or fallback.startswith(SECRET_KEY_INSECURE_PREFIX):
             raise ImproperlyConfigured("SECRET_KEY_FALLBACKS holds a weak or development key.")
 
+# The site's public address, for canonical links, citations, structured data and embeds (other
+# sites keep these URLs for years). Without it: https://<first ALLOWED_HOSTS entry>, or the dev server.
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS and not DEBUG else "http://127.0.0.1:8000")
+).rstrip("/")
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("SITE_URL must be an https:// address in production.")
+
 INSTALLED_APPS = [
     "kratomref.apps.KratomRefAdminConfig",  # Django's admin, editors with a second factor
     "django.contrib.auth",

@@ -93,3 +93,27 @@ def library_chart(grade_counts):
         "rows": rows,
         "total": sum(grade_counts.values()),
     }
+
+
+@register.filter(name="json_ld")
+def json_ld_filter(data):
+    """Structured data for a ``<script type="application/ld+json">`` block (escaped for HTML)."""
+    from evidence.structured import as_json_ld
+
+    return mark_safe(as_json_ld(data))  # "<", ">" and "&" are escaped as \\u003c etc.
+
+
+@register.filter(name="absolute")
+def absolute_filter(path):
+    """A path on the public site as an absolute URL from SITE_URL, without query string."""
+    from evidence.links import absolute
+
+    return absolute(path)
+
+
+@register.simple_tag
+def original_fragment(article, passage):
+    """The article's original URL with a text fragment that scrolls to the passage there."""
+    from evidence.links import text_fragment_url
+
+    return text_fragment_url(article.original_url, passage.quote, passage.prefix, passage.suffix)

@@ -1,0 +1,43 @@
+"""Absolute addresses other sites keep: canonical URLs, pinned versions, text fragments."""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.urls import reverse
+
+
+def absolute(path):
+    """``path`` on the public site (SITE_URL), without query string."""
+    return settings.SITE_URL + path.split("?", 1)[0]
+
+
+def claim_url(claim, number=None):
+    """The claim's canonical address, or the pinned address of its version ``number``."""
+    if number is None:
+        return absolute(reverse("evidence:claim-detail", kwargs={"slug": claim.slug}))
+    return absolute(reverse("evidence:claim-version", kwargs={"slug": claim.slug, "number": number}))
+
+
+def _fragment_part(text):
+    # Text fragments reserve "-", "&" and "," inside their terms; everything else is ordinary
+    # percent-encoding of UTF-8 (https://wicg.github.io/scroll-to-text-fragment/).
+    return quote(text, safe="").replace("-", "%2D")
+
+
+def text_fragment_url(original_url, quote_text, prefix="", suffix=""):
+    """``original_url`` with a ``#:~:text=`` fragment that scrolls to ``quote_text`` in the original."""
+    if not original_url:
+        return ""
+    words = " ".join(quote_text.split())
+    term = _fragment_part(words)
+    # A context word cut by the 32-character window would not match the original: use the word next
+    # to the quote only when the context holds another word (or is shorter than the window).
+    before_words, after_words = prefix.split(), suffix.split()
+    before = before_words[-1] if len(before_words) > 1 or 0 < len(prefix) < 32 else ""
+    after = after_words[0] if len(after_words) > 1 or 0 < len(suffix) < 32 else ""
+    directive = term
+    if before and prefix[-1:].isspace():
+        directive = f"{_fragment_part(before)}-,{directive}"
+    if after and suffix[:1].isspace():
+        directive = f"{directive},-{_fragment_part(after)}"
+    return f"{original_url.split('#', 1)[0]}#:~:text={directive}"
