@@ -444,8 +444,11 @@ class ReviewedAdmin(LockedAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        # A public address is permanent: the slug is fixed once the item has been published.
-        fixed = ["slug"] if obj is not None and obj.first_published_at and "slug" in self._field_names() else []
+        # A public address is permanent: once the item has been published only an editor may change
+        # its slug (another editor approves it), and the old address then redirects to the new one.
+        published = obj is not None and obj.first_published_at
+        editor = services.can_publish(request.user, self.model)
+        fixed = ["slug"] if published and "slug" in self._field_names() and not editor else []
         return [*super().get_readonly_fields(request, obj), *self.readonly_status, *fixed]
 
     def _field_names(self):

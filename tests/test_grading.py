@@ -133,3 +133,22 @@ def test_a_draft_claim_is_not_reachable_through_a_redirect(client):
     services.slug_redirect_save(model=Claim, old_slug="older-draft-name", new_slug=draft.slug, by=make_editor())
     response = client.get("/claims/older-draft-name/", follow=True)
     assert response.status_code == 404
+
+
+def test_an_editor_renames_a_published_claim_and_the_old_address_redirects_after_approval(client):
+    from tests.factories import make_reviewer_editor
+
+    claim = make_claim(slug="kratom-first-wording")
+    outcome = services.claim_update(claim=claim, by=make_editor(), slug="kratom-better-wording")
+    assert client.get("/claims/kratom-first-wording/").status_code == 200  # not renamed until approved
+    services.change_approve(request=outcome.pending, by=make_reviewer_editor(), note="A clearer address.")
+    response = client.get("/claims/kratom-first-wording/v1/?ref=wiki")
+    assert (response.status_code, response["Location"]) == (301, "/claims/kratom-better-wording/v1/?ref=wiki")
+    assert client.get("/claims/kratom-better-wording/").status_code == 200
+
+
+def test_only_editors_see_a_published_slug_as_editable_in_the_admin(reviewer_client, editor_client):
+    claim = make_claim()
+    url = reverse("admin:evidence_claim_change", args=[claim.pk])
+    assert 'name="slug"' not in reviewer_client.get(url).content.decode()
+    assert 'name="slug"' in editor_client.get(url).content.decode()

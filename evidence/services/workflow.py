@@ -375,6 +375,8 @@ def library_save(*, obj, by, values=None, m2m=None, expected_version=None, chang
                 return Outcome(stored)  # nothing would change
         return Outcome(stored or candidate, _stage(subject, by, change_note, item))
     _save_row(candidate, by=by, reason=change_note or ("changed" if stored else "added"), m2m=m2m)
+    if stored is not None:
+        _keep_old_address(candidate, _address(stored), by=by, note=change_note)
     if isinstance(candidate, Reviewed):
         _contribute(candidate, by)
     for row in (stored, candidate):  # a part moved between claims or articles changes both sides
@@ -680,11 +682,28 @@ def _apply(item, *, author, approver, note, moved):
         _write_status(obj, status, by=approver, note=note)
         moved[key] = obj.version
         return status
+    old_address = _address(obj)
     m2m = _assign(obj, data)
     _clean(obj, m2m)
     _save_row(obj, by=author, reason=reason, m2m=m2m)
+    _keep_old_address(obj, old_address, by=approver, note=note)
     moved[key] = obj.version
     return None
+
+
+def _address(obj):
+    """The slug (a study's key) in an item's public address, or None for rows without one."""
+    name = "key" if isinstance(obj, Study) else "slug"
+    return getattr(obj, name, None) if isinstance(obj, Reviewed) else None
+
+
+def _keep_old_address(obj, old_address, *, by, note):
+    """A public item whose slug changed keeps answering at the old one (301), for the sites that link it."""
+    new_address = _address(obj)
+    if old_address and new_address != old_address and obj.first_published_at:
+        from evidence.services.library import slug_redirect_save
+
+        slug_redirect_save(model=type(obj), old_slug=old_address, new_slug=new_address, by=by, reason=note[:300])
 
 
 @transaction.atomic
