@@ -102,6 +102,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' files, served from the app itself (no CDN)
+    "corsheaders",
     "simple_history",
     "concurrency",
     "csp",
@@ -115,6 +119,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "evidence.middleware.PublicSiteMiddleware",  # before WhiteNoise, so static files get its headers too
+    "corsheaders.middleware.CorsMiddleware",  # /api/ only (CORS_URLS_REGEX)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -265,3 +270,16 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Open data: the read-only API (/api/v1/), its CORS rule, and dataset releases ------------------
+# Any site may read /api/ from a browser (GET, HEAD, OPTIONS; never with credentials); HTML pages
+# send no CORS headers.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+
+# Dataset releases (manage.py export_dataset / the /data/ page) are stored in the default storage,
+# which every app server must read: MEDIA_ROOT on a shared volume, or another storage backend.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = "/media/"

@@ -7,5 +7,6 @@ from kratomref.health import health
 urlpatterns = [
     path("healthz", health, name="health"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("api/v1/", include("evidence.api.urls")),
     path("", include("evidence.urls")),
 ]
