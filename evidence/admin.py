@@ -20,16 +20,17 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from evidence import services
+from evidence import dataset, services
 from evidence.models import (
     ChangeItem,
     ChangeRequest,
     Claim,
     ClaimVersion,
+    DatasetRelease,
     Evidence,
     Passage,
     SourceArticle,
@@ -1089,3 +1090,79 @@ class ClaimVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Approved by")
     def approver(self, obj):
         return obj.approver_name
+
+
+@admin.register(DatasetRelease)
+class DatasetReleaseAdmin(admin.ModelAdmin):
+    """Releases of the bulk dataset, read-only. An editor makes one with "Make a release" (the
+    changelist's button; evidence/dataset/releases.py's ``release_create``), or ``export_dataset DIR --release``."""
+
+    change_list_template = "admin/evidence/datasetrelease/change_list.html"
+    list_display = ["version", "content_changed_at", "created_at", "size", "sha256", "licence", "released_by"]
+    list_select_related = ["released_by"]
+    search_fields = ["version", "sha256"]
+    fields = [
+        "version",
+        "content_changed_at",
+        "created_at",
+        "file_name",
+        "size",
+        "sha256",
+        "licence",
+        "counts",
+        "released_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_release_permission(self, request):
+        return request.user.has_perm("evidence.release_datasetrelease")
+
+    def get_urls(self):
+        opts = self.model._meta
+        release = path(
+            "release/",
+            self.admin_site.admin_view(self.release_view),
+            name=f"{opts.app_label}_{opts.model_name}_release",
+        )
+        return [release, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_release": self.has_release_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def release_view(self, request):
+        """Show what a release of the library as it stands would be; make it on POST."""
+        if not self.has_release_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        package = dataset.build_package()
+        if request.method == "POST":
+            try:
+                release, created = dataset.release_create(by=request.user, package=package)
+            except (PermissionDenied, dataset.ReleaseError) as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                if created:
+                    self.message_user(request, f"Released {release.version}; it is listed on /data/.", messages.SUCCESS)
+                else:
+                    self.message_user(
+                        request, f"Release {release.version} already has this content; nothing changed.", messages.INFO
+                    )
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Make a dataset release",
+            "opts": opts,
+            "package": package,
+            "existing": DatasetRelease.objects.filter(version=package.version).first(),
+        }
+        return TemplateResponse(request, "admin/evidence/datasetrelease/release.html", context)

@@ -1,15 +1,42 @@
-"""FilterSets shared by the HTML lists (and, later, the API).
+"""FilterSets shared by the HTML lists and the JSON API (/api/v1/): one definition, two front-ends,
+the same filter names in both.
 
-Each FilterSet declares its facets: filters whose choices are shown with the number of
-results each would give, counted with every other active filter applied.
+``q`` is the library's full-text search (each QuerySet's ``search()``, as on the search page), so a
+query means the same on a list, on the search page and in the API. Each FilterSet declares its
+facets: filters whose choices are shown with the number of results each would give, counted with
+every other active filter applied.
 """
 
 import django_filters
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Count
+from django_filters.constants import EMPTY_VALUES
 
 from evidence.models import Certainty, Claim, Polarity, Severity, SourceArticle, Study, Substance, Verdict, Warning
 
-MAX_TEXT = 200
+
+class SearchField(forms.CharField):
+    """Any text is a query: the search cleans it (control characters, length) as the search page does."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
+class SearchFilter(django_filters.CharFilter):
+    """``q``: the library's full-text search (``search(q)``), best match first unless a sort is chosen."""
+
+    field_class = SearchField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Search")
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.search(value)
 
 
 class FacetedFilterSet(django_filters.FilterSet):
@@ -48,9 +75,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 class ClaimFilter(FacetedFilterSet):
     facets = ("verdict", "certainty", "polarity", "topic", "substance", "article")
 
-    q = django_filters.CharFilter(
-        field_name="statement", lookup_expr="icontains", label="Statement contains", max_length=MAX_TEXT
-    )
+    q = SearchFilter()
     verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
     certainty = django_filters.ChoiceFilter(choices=Certainty.choices)
     polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="If true")
@@ -90,9 +115,7 @@ class ClaimFilter(FacetedFilterSet):
 class StudyFilter(FacetedFilterSet):
     facets = ("design", "population")
 
-    q = django_filters.CharFilter(
-        field_name="title", lookup_expr="icontains", label="Title contains", max_length=MAX_TEXT
-    )
+    q = SearchFilter()
     design = django_filters.ChoiceFilter(choices=Study.Design.choices)
     population = django_filters.ChoiceFilter(choices=Study.Population.choices)
     year_min = django_filters.NumberFilter(
@@ -123,9 +146,7 @@ class StudyFilter(FacetedFilterSet):
 
 
 class ArticleFilter(FacetedFilterSet):
-    q = django_filters.CharFilter(
-        field_name="title", lookup_expr="icontains", label="Title contains", max_length=MAX_TEXT
-    )
+    q = SearchFilter()
     o = django_filters.OrderingFilter(
         fields=(("title", "title"), ("imported_at", "imported")),
         field_labels={"title": "Title", "imported_at": "Date imported"},
@@ -140,6 +161,7 @@ class ArticleFilter(FacetedFilterSet):
 class WarningFilter(FacetedFilterSet):
     facets = ("severity", "substance")
 
+    q = SearchFilter()
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     substance = django_filters.ModelChoiceFilter(
         field_name="substances", to_field_name="slug", queryset=Substance.objects.published().order_by("name")
@@ -147,4 +169,13 @@ class WarningFilter(FacetedFilterSet):
 
     class Meta:
         model = Warning
-        fields = ["severity", "substance"]
+        fields = ["q", "severity", "substance"]
+
+
+class SubstanceFilter(FacetedFilterSet):
+    q = SearchFilter()
+    kind = django_filters.ChoiceFilter(choices=Substance.Kind.choices)
+
+    class Meta:
+        model = Substance
+        fields = ["q", "kind"]

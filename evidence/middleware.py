@@ -1,11 +1,13 @@
 """Headers and methods for the public site.
 
 Readers only read: public pages answer GET and HEAD, and any other method (POST, PUT, DELETE,
-TRACE, OPTIONS, …) gets 405 with an ``Allow`` header, before CSRF or a view sees it. The curators'
-admin keeps its forms. Every response says who may embed or load it (``Cross-Origin-Resource-Policy``)
-and which browser features the site never uses (``Permissions-Policy``). On PostgreSQL a public
-request's queries run under ``statement_timeout`` (PUBLIC_STATEMENT_TIMEOUT_MS); one that runs
-longer is cancelled and the reader gets 503 with a message, never a server error.
+TRACE, OPTIONS, …) gets 405 with an ``Allow`` header, before CSRF or a view sees it. The API
+(/api/) also answers OPTIONS, so that browsers on other sites may ask before reading it (a CORS
+preflight, answered by django-cors-headers). The curators' admin keeps its forms. Every response
+says who may embed or load it (``Cross-Origin-Resource-Policy``) and which browser features the
+site never uses (``Permissions-Policy``). On PostgreSQL a public request's queries run under
+``statement_timeout`` (PUBLIC_STATEMENT_TIMEOUT_MS); one that runs longer is cancelled and the
+reader gets 503 with a message, never a server error.
 """
 
 from django.conf import settings
@@ -17,6 +19,8 @@ from django.urls import reverse
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout
 
 READ_METHODS = ("GET", "HEAD")
+API_PREFIX = "/api/"
+API_METHODS = ("GET", "HEAD", "OPTIONS")
 # Browser features KratomRef never uses; denying them keeps an injected script from asking for them.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -47,8 +51,9 @@ class PublicSiteMiddleware:
             self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
         public = not request.path.startswith(self.admin_prefix)
         static = request.path.startswith(self.static_prefix)
-        if request.method not in READ_METHODS and public:
-            response = HttpResponseNotAllowed(READ_METHODS)
+        allowed = API_METHODS if request.path.startswith(API_PREFIX) else READ_METHODS
+        if request.method not in allowed and public:
+            response = HttpResponseNotAllowed(allowed)
         elif public and not static and connection.vendor == "postgresql" and settings.PUBLIC_STATEMENT_TIMEOUT_MS:
             response = self.bounded(request)
         else:

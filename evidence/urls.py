@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evidence import cite, embed, views
+from evidence import cite, dataset, embed, feeds, views
 
 app_name = "evidence"
 
@@ -33,6 +33,12 @@ urlpatterns = [
         views.SubstanceDetailView.as_view(),
         name="substance-detail",
     ),
+    # Open data (README "Data and API"): keep these paths stable.
+    path("feeds/reviews.atom", feeds.ReviewFeed(), name="feed-reviews"),
+    path("feeds/articles.atom", feeds.ArticleFeed(), name="feed-articles"),
+    path("data/", dataset.dataset_list, name="dataset-list"),
+    path("data/latest.zip", dataset.dataset_download, name="dataset-latest"),
+    path("data/kratomref-dataset-<str:version>.zip", dataset.dataset_download, name="dataset-download"),
     path("warnings/", views.WarningListView.as_view(), name="warning-list"),
     path(
         "warnings/<slug:slug>/",

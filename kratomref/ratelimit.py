@@ -2,7 +2,9 @@
 
 ``RATE_LIMITS`` in settings names each limited action with "requests/seconds" per client address
 (``RATE_LIMIT_<NAME>`` in the environment overrides one; the benchmark raises them). Signed-in
-curators are not limited. A client over its limit gets 429 with Retry-After and a message.
+curators are not limited. A client over its limit gets 429 with Retry-After and a message: an HTML
+page from ``rate_limited`` views, JSON from the API (its DRF throttle, evidence/api/throttling.py,
+counts under the name "api" through ``over_limit``).
 """
 
 import functools
@@ -10,6 +12,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib import auth
 from django.core.cache import cache
 from django.shortcuts import render
 
@@ -45,13 +48,23 @@ def over_limit(name, request):
     return max(1, int((bucket + 1) * window - now) + 1)
 
 
+def exempt(request):
+    """Whether ``request`` comes from a signed-in curator, who is never limited.
+
+    The session decides (``request.user`` may already be someone else's idea of the user: DRF sets
+    its own). Only a request that carries a session cookie is looked up, so an anonymous reader's
+    response does not vary on cookies and shared caches can keep it.
+    """
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and auth.get_user(request).is_authenticated
+
+
 def rate_limited(name):
     """Limit a view for anonymous readers (by address)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
+            if not exempt(request):
                 wait = over_limit(name, request)
                 if wait:
                     response = render(request, "429.html", {"wait": wait}, status=429)

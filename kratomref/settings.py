@@ -283,3 +283,63 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 # which every app server must read: MEDIA_ROOT on a shared volume, or another storage backend.
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+
+# --- The read-only JSON API (evidence/api/): Django REST framework, its OpenAPI schema and docs -----
+# No login, JSON only (no browsable API: the site's CSP forbids its inline scripts). Anonymous
+# readers are limited by the site's one rate limiter (kratomref/ratelimit.py) under the name "api".
+RATE_LIMITS["api"] = os.environ.get("RATE_LIMIT_API", "300/60")
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["evidence.api.throttling.ApiRateThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "evidence.api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "evidence.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KratomRef API",
+    "DESCRIPTION": (
+        "Read-only open data from KratomRef: claim reviews with their verdict, certainty and evidence, "
+        "their numbered versions, studies, reviewed articles (passages as W3C Web Annotations), "
+        "substances and warnings. No login; cross-origin reads allowed; anonymous clients are rate "
+        "limited (429 with Retry-After). Lists are paged by cursor (follow `next`)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    # The docs' files come from the app (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "defaultModelsExpandDepth": 0},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "evidence.api.schema.empty_means_left_out",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "Verdict": "evidence.models.choices.Verdict",
+        "Certainty": "evidence.models.choices.Certainty",
+        "Polarity": "evidence.models.choices.Polarity",
+        "Topic": "evidence.models.choices.Topic",
+        "Severity": "evidence.models.choices.Severity",
+        "Direction": "evidence.models.choices.Direction",
+        "Wording": "evidence.models.choices.Wording",
+        "StudyDesign": "evidence.models.choices.StudyDesign",
+        "Population": "evidence.models.choices.Population",
+        "SubstanceKind": "evidence.models.choices.SubstanceKind",
+        # The W3C Web Annotation terms of a passage (evidence/api/serializers.py).
+        "AnnotationContext": ["http://www.w3.org/ns/anno.jsonld"],
+        "AnnotationType": ["Annotation"],
+        "AnnotationMotivation": ["assessing"],
+        "AnnotationBodyType": ["SpecificResource", "TextualBody"],
+        "AnnotationBodyPurpose": ["linking", "assessing"],
+        "TextQuoteSelectorType": ["TextQuoteSelector"],
+        "TextPositionSelectorType": ["TextPositionSelector"],
+    },
+}
+# Browsers on other sites may read ETag, Retry-After and the next-page Link, and may revalidate.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Link"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-language", "if-none-match", "if-modified-since"]

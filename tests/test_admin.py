@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence import services
-from evidence.models import ChangeRequest, Claim, ClaimVersion, Passage, Status, Warning
+from evidence.models import ChangeRequest, Claim, ClaimVersion, DatasetRelease, Passage, Status, Warning
 from tests.factories import (
     make_article,
     make_claim,
@@ -46,11 +46,11 @@ def test_every_changelist_add_form_and_change_form_renders(admin_client, model):
     changelist = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     assert changelist.status_code == 200
     add = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
-    # Change requests come from edits, versions from approvals, login records from logins: none is added
-    # by hand, and their admins say so.
+    # Change requests come from edits, versions from approvals, dataset releases from their release view,
+    # login records from logins: none is added by hand, and their admins say so.
     addable = admin.site._registry[model].has_add_permission(add.wsgi_request)
     assert add.status_code == (200 if addable else 403)
-    assert addable or model in (ChangeRequest, ClaimVersion) or opts.app_label == "axes"
+    assert addable or model in (ChangeRequest, ClaimVersion, DatasetRelease) or opts.app_label == "axes"
     obj = model._default_manager.first()
     if obj is not None:
         change = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))

@@ -4,6 +4,7 @@ choices.py    stored values (verdict, certainty, status, …) and their database
 querysets.py  named reads: published(), for_list(), for_detail(), search(q), …
 library.py    the models themselves
 workflow.py   change requests waiting for approval, and immutable claim review versions
+datasets.py   published releases of the bulk dataset (evidence/dataset/)
 """
 
 from evidence.models.choices import (
@@ -28,6 +29,7 @@ from evidence.models.choices import (
     choices_check,
     text_hash,
 )
+from evidence.models.datasets import DatasetRelease
 from evidence.models.library import (
     Claim,
     Evidence,
@@ -66,6 +68,7 @@ __all__ = [
     "Claim",
     "ClaimQuerySet",
     "ClaimVersion",
+    "DatasetRelease",
     "Direction",
     "Evidence",
     "Passage",

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, Permission
 # and may propose removing a claim's parts; editors also approve and delete drafts.
 LIBRARY_MODELS = ["substance", "sourcearticle", "claim", "passage", "study", "evidence", "warning", "unfoundreference"]
 REVIEWER_DELETABLE = ["passage", "evidence", "unfoundreference"]
-READ_ONLY_MODELS = ["changerequest", "claimversion"]
+# Dataset releases are read-only in the admin; editors make one with the release view (evidence/admin.py).
+READ_ONLY_MODELS = ["changerequest", "claimversion", "datasetrelease"]
 
 ROLES = {
     "Reviewer": {
@@ -23,7 +24,7 @@ ROLES = {
         "codenames": [f"{action}_{model}" for model in LIBRARY_MODELS for action in ("view", "add", "change", "delete")]
         + [f"publish_{model}" for model in ("substance", "sourcearticle", "claim", "study", "warning")]
         + [f"view_{model}" for model in READ_ONLY_MODELS]
-        + ["change_changerequest", "approve_changerequest"],
+        + ["change_changerequest", "approve_changerequest", "release_datasetrelease"],
         "history": True,
     },
 }
