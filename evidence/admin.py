@@ -6,6 +6,7 @@ a pending change that another editor approves under "Changes waiting for approva
 the public keeps reading the approved state. Publishing needs a change note and a second person.
 """
 
+import datetime
 import itertools
 
 from concurrency.admin import ConcurrentModelAdmin
@@ -17,11 +18,13 @@ from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from simple_history.admin import SimpleHistoryAdmin
 
 from evidence import dataset, services
@@ -33,6 +36,7 @@ from evidence.models import (
     DatasetRelease,
     Evidence,
     Passage,
+    ReaderReport,
     SourceArticle,
     Status,
     Study,
@@ -41,8 +45,9 @@ from evidence.models import (
     Warning,
     text_hash,
 )
+from evidence.services import desk
 from evidence.services.workflow import TRANSITIONS, WORKFLOW_FIELDS
-from evidence.text import ArticleFormatError, QuoteAmbiguous, QuoteNotFound, locate_quote, parse_article
+from evidence.text import ArticleFormatError, QuoteAmbiguous, QuoteNotFound, match_quote, parse_article
 
 WRITE_ERRORS = (ValidationError, PermissionDenied)
 STALE_MESSAGE = (
@@ -102,6 +107,11 @@ class StatusForm(LockedForm):
         self.fields["status"].initial = current
         if not (self.user and self.user.is_superuser):
             del self.fields["override_reason"]
+        # A post that leaves out a field added later (an older open form, a script) keeps the item's value.
+        for name in ("review_interval_months", "certainty"):
+            if name in self.fields and self.is_bound and name not in self.data:
+                self.data = self.data.copy()
+                self.data[name] = getattr(self.instance, name)
 
     def _may(self, status):
         rule = TRANSITIONS[(self.instance.status if self.instance.pk else Status.DRAFT, status)]
@@ -157,14 +167,22 @@ class PassageForm(LockedInlineForm):
         if self.instance.pk and quote == self.instance.quote and article.pk == self.instance.article_id:
             return data
         try:
-            start = locate_quote(article.text, quote)
+            start, quote = match_quote(article.text, quote)  # the article's own characters
         except (QuoteNotFound, QuoteAmbiguous) as error:
             self.add_error("quote", str(error))
             return data
+        data["quote"] = quote
         self.instance.article = article
         self.instance.quote = quote
         services.passage_place(passage=self.instance, start=start)
         return data
+
+
+def placement_shown(passage):
+    """A passage's placement, or that its quote has not been located yet (nothing is exact before it is found)."""
+    if passage is None or passage.pk is None:
+        return "Not located yet: the quote is found in the article when you save."
+    return passage.get_placement_display()
 
 
 class PassageFormSet(forms.BaseInlineFormSet):
@@ -199,6 +217,39 @@ def refusal_as_message(model_admin, request, done, view, *args):
     except WRITE_ERRORS as error:
         model_admin.message_user(request, f"Nothing was {done}: {error_text(error)}", messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
+
+
+def with_review_lock(model_admin, request, object_id, view, *args):
+    """Opening an item for review takes its soft lock (evidence/services/desk.py) and says who else
+    is on it; a successful save, approval or rejection lets it go."""
+    obj = model_admin.get_object(request, object_id) if object_id else None
+    if obj is None or not model_admin.has_change_permission(request, obj):
+        return view(*args)
+    if request.method != "POST":
+        outcome = desk.lock_open(obj, request.user)
+        if outcome.held_by:
+            lock = outcome.held_by
+            model_admin.message_user(
+                request,
+                f"Being reviewed by {lock.name} since {localtime(lock.since):%H:%M} (marked until "
+                f"{localtime(lock.until):%H:%M}). Read it freely; ask {lock.name} before changing it, so you "
+                "do not do the same work twice.",
+                messages.WARNING,
+            )
+        elif outcome.lapsed:
+            lock = outcome.lapsed
+            model_admin.message_user(
+                request,
+                f"{lock.name}'s review of this item, opened at {localtime(lock.since):%H:%M}, lapsed at "
+                f"{localtime(lock.until):%H:%M}; it is now marked as yours. Nothing was lost: a save made from "
+                "an older copy is refused, never written over a newer one.",
+                messages.INFO,
+            )
+        return view(*args)
+    response = view(*args)
+    if response.status_code in (301, 302, 303) and request.path not in response.get("Location", ""):
+        desk.lock_release(obj, request.user)
+    return response
 
 
 PLACEMENT_FIELDS = ("start", "end", "prefix", "suffix", "placement", "match_score")
@@ -370,6 +421,21 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """History is for reading: who changed what, when. Reverting would bypass the review rules,
     so a change is made by editing the item, where those rules apply."""
 
+    # Bookkeeping every save moves; the history lists what a curator changed, field by field.
+    HISTORY_HIDDEN = ["version", "updated_at"]
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                hidden = [name for name in self.HISTORY_HIDDEN if hasattr(self.model, name)]
+                delta = previous.diff_against(
+                    current, excluded_fields=hidden, foreign_keys_are_objs=foreign_keys_are_objs
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied("History is read-only; edit the item itself to change it.")
@@ -411,6 +477,48 @@ REVIEW_FIELDSET = (
         ]
     },
 )
+SCHEDULE_FIELDSET = (
+    "Review schedule",
+    {"fields": ["review_interval_months", "last_reviewed_at", "last_reviewed_by", "next_review_due"]},
+)
+SCHEDULE_READONLY = ["last_reviewed_at", "last_reviewed_by", "next_review_due"]
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    """Published claims and warnings by where they stand on their review schedule."""
+
+    title = "re-review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("soon", f"Due within {desk.DUE_SOON_DAYS} days"), ("current", "Current")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        soon = today + datetime.timedelta(days=desk.DUE_SOON_DAYS)
+        published = queryset.filter(status=Status.PUBLISHED)
+        if self.value() == "overdue":
+            return published.filter(next_review_due__lt=today)
+        if self.value() == "soon":
+            return published.filter(next_review_due__gte=today, next_review_due__lte=soon)
+        if self.value() == "current":
+            return published.filter(next_review_due__gt=soon)
+        return queryset
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Claims the desk lists under "needs attention" (evidence or studies changed, notices, grade flags)."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Needs attention")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=[claim.pk for claim, _reasons in desk.claims_needing_attention()])
+        return queryset
 
 
 class NoteForm(forms.Form):
@@ -540,6 +648,51 @@ class ReviewedAdmin(LockedAdmin):
     def withdraw_selected(self, request, queryset):
         return self._with_note(request, queryset, Status.WITHDRAWN, "Withdraw: say why")
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        view = super().changeform_view
+        return with_review_lock(self, request, object_id, view, request, object_id, form_url, extra_context)
+
+
+class ScheduledAdmin(ReviewedAdmin):
+    """A claim or a warning: reviewed on a schedule, and re-reviewed without a change when it still stands."""
+
+    actions = [*ReviewedAdmin.actions, "record_rereview"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *SCHEDULE_READONLY]
+
+    @admin.action(
+        description="Record a re-review that changes nothing (asks what you checked)", permissions=["publish"]
+    )
+    def record_rereview(self, request, queryset):
+        form = NoteForm(request.POST if "apply" in request.POST else None)
+        form.fields["note"].label = "What you checked"
+        form.fields[
+            "note"
+        ].help_text = "Kept in the history; “last reviewed” moves to today and no new version is made."
+        if form.is_bound and form.is_valid():
+            done = 0
+            for obj in queryset:
+                try:
+                    desk.review_confirm(obj=obj, by=request.user, note=form.cleaned_data["note"])
+                    done += 1
+                except WRITE_ERRORS as error:
+                    self.message_user(request, f"{obj}: {error_text(error)}", messages.ERROR)
+            if done:
+                self.message_user(request, f"{done} item(s) recorded as re-reviewed today.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Re-review: say what you checked",
+            "objects": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/evidence/change_note.html", context)
+
 
 # --- inlines ----------------------------------------------------------------------------------------
 
@@ -548,8 +701,8 @@ class PassageInlineForArticle(SafeAutocompleteAdmin, admin.TabularInline):
     model = Passage
     form = PassageForm
     formset = PassageFormSet
-    fields = ["quote", "claim", "wording", "wording_note", "start", "end", "placement", "version"]
-    readonly_fields = ["start", "end", "placement"]
+    fields = ["quote", "claim", "wording", "wording_note", "start", "end", "located", "version"]
+    readonly_fields = ["start", "end", "located"]
     autocomplete_fields = ["claim"]
     extra = 0
     show_change_link = True
@@ -557,9 +710,13 @@ class PassageInlineForArticle(SafeAutocompleteAdmin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("claim", "article").defer("article__text")
 
+    @admin.display(description="Placement")
+    def located(self, obj):
+        return placement_shown(obj)
+
 
 class PassageInlineForClaim(PassageInlineForArticle):
-    fields = ["article", "quote", "wording", "wording_note", "start", "end", "placement", "version"]
+    fields = ["article", "quote", "wording", "wording_note", "start", "end", "located", "version"]
     autocomplete_fields = ["article"]
 
 
@@ -599,11 +756,22 @@ class UnfoundReferenceInline(SafeAutocompleteAdmin, admin.TabularInline):
 class ClaimForm(StatusForm):
     class Meta:
         model = Claim
-        fields = ["statement", "slug", "topic", "substances", "polarity", "verdict", "certainty", "summary", "version"]
+        fields = [
+            "statement",
+            "slug",
+            "topic",
+            "substances",
+            "polarity",
+            "verdict",
+            "certainty",
+            "summary",
+            "review_interval_months",
+            "version",
+        ]
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReviewedAdmin):
+class ClaimAdmin(ScheduledAdmin):
     form = ClaimForm
     list_display = [
         "statement",
@@ -612,10 +780,20 @@ class ClaimAdmin(ReviewedAdmin):
         "verdict",
         "certainty",
         "status",
+        "next_review_due",
         "evidence_count",
         "passage_count",
     ]
-    list_filter = ["status", "verdict", "certainty", "polarity", "topic", "substances"]
+    list_filter = [
+        "status",
+        ReviewDueFilter,
+        NeedsAttentionFilter,
+        "verdict",
+        "certainty",
+        "polarity",
+        "topic",
+        "substances",
+    ]
     search_fields = ["statement", "slug", "summary"]
     prepopulated_fields = {"slug": ["statement"]}
     autocomplete_fields = ["substances"]
@@ -624,6 +802,7 @@ class ClaimAdmin(ReviewedAdmin):
         (None, {"fields": ["statement", "slug", "topic", "substances", "polarity"]}),
         ("Grade", {"fields": ["verdict", "certainty", "summary"]}),
         REVIEW_FIELDSET,
+        SCHEDULE_FIELDSET,
     ]
     inlines = [EvidenceInline, PassageInlineForClaim, UnfoundReferenceInline]
 
@@ -766,6 +945,25 @@ class StudyAdmin(ReviewedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_total=Count("evidence"))
 
+    def get_search_results(self, request, queryset, search_term):
+        """Best matches first, so Enter in the study picker takes the study meant: an exact key, DOI
+        or PMID, then a first author, then a title that starts with the words, then any other match."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = " ".join(search_term.split())
+        if term:
+            priority = Case(
+                When(Q(key__iexact=term) | Q(doi__iexact=term) | Q(pmid=term), then=Value(0)),
+                When(authors__istartswith=term, then=Value(1)),
+                When(title__iexact=term, then=Value(1)),
+                When(title__istartswith=term, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            )
+            queryset = queryset.annotate(search_priority=priority).order_by(
+                "search_priority", *Study._meta.ordering, "pk"
+            )
+        return queryset, may_have_duplicates
+
     @admin.display(description="Claims", ordering="claim_total")
     def claim_total(self, obj):
         return obj.claim_total
@@ -795,22 +993,35 @@ class SubstanceAdmin(ReviewedAdmin):
 class WarningForm(StatusForm):
     class Meta:
         model = Warning
-        fields = ["title", "slug", "severity", "text", "substances", "studies", "claims", "mentioned_by", "version"]
+        fields = [
+            "title",
+            "slug",
+            "severity",
+            "certainty",
+            "text",
+            "substances",
+            "studies",
+            "claims",
+            "mentioned_by",
+            "review_interval_months",
+            "version",
+        ]
 
 
 @admin.register(Warning)
-class WarningAdmin(ReviewedAdmin):
+class WarningAdmin(ScheduledAdmin):
     form = WarningForm
-    list_display = ["title", "severity", "status", "study_total"]
-    list_filter = ["status", "severity", "substances"]
+    list_display = ["title", "severity", "certainty", "status", "next_review_due", "study_total"]
+    list_filter = ["status", ReviewDueFilter, "severity", "certainty", "substances"]
     search_fields = ["title", "slug", "text"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["substances", "studies", "claims", "mentioned_by"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "severity", "text", "substances", "studies"]}),
+        (None, {"fields": ["title", "slug", "severity", "certainty", "text", "substances", "studies"]}),
         ("Claims", {"fields": ["claims", "mentioned_by"]}),
         REVIEW_FIELDSET,
+        SCHEDULE_FIELDSET,
     ]
 
     def get_queryset(self, request):
@@ -834,8 +1045,12 @@ class PassageAdmin(LockedAdmin):
     search_fields = ["quote", "claim__statement", "article__title"]
     autocomplete_fields = ["article", "claim"]
     fields = ["article", "claim", "quote", "wording", "wording_note", "change_note", "version"]
-    readonly_fields = ["start", "end", "prefix", "suffix", "placement", "match_score"]
+    readonly_fields = ["start", "end", "prefix", "suffix", "located", "match_score"]
     actions = ["confirm_placement"]
+
+    @admin.display(description="Placement")
+    def located(self, obj):
+        return placement_shown(obj)
 
     def get_fields(self, request, obj=None):
         return [*self.fields, *self.readonly_fields]
@@ -911,6 +1126,16 @@ class DecisionForm(forms.ModelForm):
         help_text="Superusers only: why you approve a change you proposed yourself.",
     )
     seen = forms.CharField(widget=forms.HiddenInput, required=False)  # the items this approver read
+    corrects_error = forms.BooleanField(
+        required=False,
+        label="This change corrects an error readers could see — list it in the public corrections log",
+    )
+    answers_report = forms.ModelChoiceField(
+        queryset=ReaderReport.objects.filter(state=ReaderReport.State.OPEN).order_by("-created_at"),
+        required=False,
+        label="Answers a reader's report",
+        help_text="Optional. Approving marks that open report answered, with the change note as the answer.",
+    )
 
     class Meta:
         model = ChangeRequest
@@ -921,7 +1146,7 @@ class DecisionForm(forms.ModelForm):
         self.fields["note"].initial = self.instance.note
         self.fields["seen"].initial = services.items_seen(self.instance) if self.instance.pk else ""
         if not (self.user and self.user.is_superuser):
-            del self.fields["override_reason"]
+            self.fields.pop("override_reason", None)  # already gone when read-only (a decided change)
 
     def clean(self):
         data = super().clean()
@@ -942,11 +1167,28 @@ class DecisionForm(forms.ModelForm):
         return data
 
 
+class WaitingForFilter(admin.SimpleListFilter):
+    """The desk's split of pending changes: others' waiting for me, and my own."""
+
+    title = "whose"
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return [("others", "Waiting for me (others' pending changes)"), ("mine", "Mine")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "others":
+            return queryset.filter(state=ChangeRequest.State.PENDING).exclude(submitted_by=request.user)
+        if self.value() == "mine":
+            return queryset.filter(submitted_by=request.user)
+        return queryset
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
     form = DecisionForm
     list_display = ["__str__", "subject_type", "submitter", "submitted_at", "state", "item_total", "decided_by"]
-    list_filter = ["state", ("subject_type", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["state", WaitingForFilter, "corrects_error", ("subject_type", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["submitted_by", "decided_by", "subject_type"]
     search_fields = ["subject_label", "note", "decision_note"]
     readonly_fields = [
@@ -960,6 +1202,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         "decided_at",
         "decision_note",
         "override_reason",
+        "corrects_error",
     ]
 
     def get_queryset(self, request):
@@ -968,14 +1211,17 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         shown = ["subject_link", "submitter", "submitted_at", "state", "proposed_note", "changes"]
         if obj is not None and obj.state == ChangeRequest.State.PENDING and self.has_change_permission(request, obj):
-            decide = ["decision", "note", "seen"] + (["override_reason"] if request.user.is_superuser else [])
+            decide = ["decision", "note", "corrects_error", "answers_report", "seen"]
+            decide += ["override_reason"] if request.user.is_superuser else []
             return [(None, {"fields": shown}), ("Decision", {"fields": decide})]
-        return [(None, {"fields": shown}), ("Decision", {"fields": ["decided_by", "decided_at", "decision_note"]})]
+        decided = ["decided_by", "decided_at", "decision_note", "corrects_error"]
+        return [(None, {"fields": shown}), ("Decision", {"fields": decided})]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
         if obj is not None and obj.state == ChangeRequest.State.PENDING:
             fields.remove("override_reason")
+            fields.remove("corrects_error")
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -1005,7 +1251,15 @@ class ChangeRequestAdmin(admin.ModelAdmin):
                 note=data.get("note") or "",
                 override_reason=data.get("override_reason") or "",
                 seen=data.get("seen") or "",
+                corrects_error=data.get("corrects_error", False),
             )
+            if data.get("answers_report"):
+                from evidence.services.desk import report_answer
+
+                answer = (data.get("note") or obj.note).strip()
+                report_answer(
+                    report=data["answers_report"], by=request.user, state="answered", answer=answer, change_request=obj
+                )
         else:
             services.change_reject(request=obj, by=request.user, note=data.get("note") or "")
 
@@ -1014,7 +1268,20 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         view = super().changeform_view
-        return refusal_as_message(self, request, "applied", view, request, object_id, form_url, extra_context)
+        return with_review_lock(
+            self,
+            request,
+            object_id,
+            refusal_as_message,
+            self,
+            request,
+            "applied",
+            view,
+            request,
+            object_id,
+            form_url,
+            extra_context,
+        )
 
     @admin.display(description="Changes")
     def item_total(self, obj):
@@ -1166,3 +1433,7 @@ class DatasetReleaseAdmin(admin.ModelAdmin):
             "existing": DatasetRelease.objects.filter(version=package.version).first(),
         }
         return TemplateResponse(request, "admin/evidence/datasetrelease/release.html", context)
+
+
+# The curation desk's admin pages live beside this module; importing them registers them.
+from evidence import admin_desk, admin_notices, admin_reports, admin_search  # noqa: E402, F401

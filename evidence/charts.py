@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from evidence.models import Certainty, Direction, Verdict
+from evidence.models import Certainty, Direction, Polarity, Verdict
 from evidence.profile import DIRECTIONS
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -352,51 +352,75 @@ def library_chart(counts, *, id_prefix="library-chart"):
 # --------------------------------------------------------------------------- evidence profile
 
 
-def profile_chart(claim, profile, *, id_prefix="profile-chart"):
-    """Studies behind a claim, one row per design, one square per study in its direction's column."""
-    if not profile:
+# Supporting evidence for a harm is not good news (docs/decisions/0004): its squares take the
+# harm colour and ⚠, a neutral statement's take the plain "fact" blue. site.css does the same.
+POLARITY_SUPPORT_FILLS = {Polarity.HARM: ("#fde3cf", "#8a3b00"), Polarity.NEUTRAL: ("#dde8f6", "#1f4f8f")}
+POLARITY_SUPPORT_ICONS = {Polarity.HARM: "⚠"}
+
+
+def profile_chart(claim, tiers, *, id_prefix="profile-chart"):
+    """Studies behind a claim: one row per band of design strength (``profile.profile_tiers()``),
+    heaviest first, one square per study in its direction's column.
+
+    Each row names its band and why it weighs what it does ("uncontrolled · weighs less") beside a
+    four-pip weight gauge; designs that weigh more get solid squares, the rest pale ones. Each
+    square links to its study's row in the evidence table (``#evidence-<pk>``) and is named by its
+    ``<title>``, so touch and keyboard users reach the detail that a pointer gets on hover.
+    """
+    if not tiers:
         return ""
-    width, col_w, square, gap, per_line = 360, 90, 14, 4, 4
+    width, col_w, square, gap, per_line = 360, 90, 21, 5, 3
     header_h = 22
+    polarity = getattr(claim, "polarity", "")
+
+    def fills(direction):
+        if direction == Direction.SUPPORTS and polarity in POLARITY_SUPPORT_FILLS:
+            return POLARITY_SUPPORT_FILLS[polarity]
+        return VERDICT_FILLS[DIRECTION_VERDICT[direction]]
+
     parts = []
     for index, direction in enumerate(DIRECTIONS):
-        x = col_w * index
-        fill, stroke = VERDICT_FILLS[DIRECTION_VERDICT[direction]]
+        _fill, stroke = fills(direction)
+        icon = POLARITY_SUPPORT_ICONS.get(polarity) if direction == Direction.SUPPORTS else None
         parts.append(
             format_html(
                 '<text class="col-label" x="{x}" y="14" font-size="11">'
                 '<tspan class="dir-icon dir-{d}" fill="{stroke}" font-weight="700">{icon}</tspan> {label}</text>',
                 d=direction.value,
-                x=num(x + 2),
+                x=num(col_w * index + 2),
                 stroke=stroke,
-                icon=DIRECTION_ICONS[direction],
+                icon=icon or DIRECTION_ICONS[direction],
                 label=direction.label,
             )
         )
     y = header_h
     lines = []
-    for row in profile:
-        count_lines = max([math.ceil(len(studies) / per_line) for _d, _l, studies in row.cells()] + [1])
-        row_h = 22 + count_lines * (square + gap) + 6
-        studies_word = ngettext("%(n)s study", "%(n)s studies", row.total) % {"n": row.total}
+    for group in tiers:
+        tier = group.tier
+        count_lines = max([math.ceil(len(entries) / per_line) for _d, _l, entries in group.cells()] + [1])
+        squares_y = y + 40
+        row_h = 40 + count_lines * (square + gap) + 2
+        studies_word = ngettext("%(n)s study", "%(n)s studies", group.total) % {"n": group.total}
+        solid = "solid" if tier.weighs_more else "pale"
         cells = []
-        for index, (direction, direction_label, studies) in enumerate(row.cells()):
-            fill, stroke = VERDICT_FILLS[DIRECTION_VERDICT[direction]]
+        for index, (direction, direction_label, entries) in enumerate(group.cells()):
+            fill, stroke = fills(direction)
             x0 = col_w * index + 2
-            for i, study in enumerate(studies):
-                sx = x0 + (i % per_line) * (square + gap)
-                sy = y + 22 + (i // per_line) * (square + gap)
+            for i, entry in enumerate(entries):
+                study = entry.study
                 cells.append(
                     format_html(
-                        '<g class="study"><title>{title}</title>'
-                        '<rect class="square dir-{d}" x="{x}" y="{y}" width="{s}" height="{s}" rx="2"'
-                        ' fill="{fill}" stroke="{stroke}"/></g>',
-                        title=f"{study.short_citation} — {row.label}: {direction_label.lower()}",
+                        '<a href="#evidence-{pk}" class="study-link"><title>{title}</title>'
+                        '<rect class="square dir-{d} {solid}" x="{x}" y="{y}" width="{s}" height="{s}" rx="2"'
+                        ' fill="{fill}" stroke="{stroke}"/></a>',
+                        pk=entry.pk,
+                        title=f"{study.link_label} — {study.get_design_display()}: {direction_label.lower()}",
                         d=direction,
-                        x=num(sx),
-                        y=num(sy),
+                        solid=solid,
+                        x=num(x0 + (i % per_line) * (square + gap)),
+                        y=num(squares_y + (i // per_line) * (square + gap)),
                         s=square,
-                        fill=fill,
+                        fill=stroke if tier.weighs_more else fill,
                         stroke=stroke,
                     )
                 )
@@ -404,40 +428,66 @@ def profile_chart(claim, profile, *, id_prefix="profile-chart"):
             format_html(
                 '<line class="grid" x1="{x}" x2="{x}" y1="{y1}" y2="{y2}" stroke="#d9d6cf" stroke-dasharray="2 3"/>',
                 x=num(col_w * index - 3),
-                y1=num(y + 20),
-                y2=num(y + row_h - 4),
+                y1=num(squares_y - 2),
+                y2=num(y + row_h - 2),
             )
             for index in range(1, len(DIRECTIONS))
         )
+        pips = format_html_join(
+            "",
+            '<circle class="pip {state}" cx="{cx}" cy="{cy}" r="3.5" fill="{fill}" stroke="#55595e"/>',
+            (
+                {
+                    "state": "on" if n < tier.weight else "off",
+                    "cx": num(width - 6 - (3 - n) * 10),
+                    "cy": num(y + 11),
+                    "fill": "#55595e" if n < tier.weight else "none",
+                }
+                for n in range(4)
+            ),
+        )
         parts.append(
             format_html(
-                '<g class="row design-{d}"><line class="grid" x1="0" x2="{w}" y1="{y}" y2="{y}" stroke="#d9d6cf"/>'
-                '<text class="row-label" x="2" y="{ty}"><tspan font-weight="700">{label}</tspan>'
-                '<tspan class="muted"> · {studies}</tspan></text>{cells}</g>',
-                d=row.design,
+                '<g class="row tier tier-{key}" data-tier="{key}" data-weight="{weight}">'
+                '<line class="grid" x1="0" x2="{w}" y1="{y}" y2="{y}" stroke="#d9d6cf"/>'
+                '<text class="row-label" x="2" y="{ty}" font-weight="700">{label}</text>'
+                '<g class="weight-gauge">{pips}</g>'
+                '<text class="muted tier-note" x="2" y="{ny}" font-size="11">{note} · {studies}</text>{cells}</g>',
+                key=tier.key,
+                weight=tier.weight,
                 w=width,
                 y=num(y),
-                ty=num(y + 16),
-                label=row.label,
+                ty=num(y + 15),
+                label=tier.label,
+                pips=pips,
+                ny=num(y + 30),
+                note=tier.note,
                 studies=studies_word,
                 cells=join(cells),
             )
         )
-        split = ", ".join(f"{len(studies)} {label.lower()}" for _d, label, studies in row.cells() if studies)
-        lines.append(f"{row.label}: {split}")
+        split = ", ".join(f"{len(entries)} {label.lower()}" for _d, label, entries in group.cells() if entries)
+        designs = ", ".join(f"{row.label.lower()} {row.total}" for row in group.rows)
+        lines.append(f"{tier.label} ({tier.note}; {designs}): {split}")
         y += row_h
-    total = sum(row.total for row in profile)
+    total = sum(group.total for group in tiers)
     title = ngettext(
-        "Evidence profile: %(n)s study by design and direction",
-        "Evidence profile: %(n)s studies by design and direction",
+        "Evidence profile: %(n)s study by design strength and direction",
+        "Evidence profile: %(n)s studies by design strength and direction",
         total,
     ) % {"n": total}
-    desc = _("Studies behind “%(claim)s”, graded %(grade)s. %(rows)s.") % {
+    desc = _(
+        "Studies behind “%(claim)s”, graded %(grade)s, from the designs that weigh most to those that weigh least. "
+        "%(rows)s."
+    ) % {
         "claim": claim.statement,
         "grade": claim.grade_label.lower(),
         "rows": sentence_list(lines),
     }
-    return svg(kind="profile", id_prefix=id_prefix, title=title, desc=desc, body=join(parts), view_box=(width, y + 4))
+    body = format_html('<g class="polarity-{}">{}</g>', polarity or "none", join(parts))
+    return svg(
+        kind="profile", id_prefix=id_prefix, title=title, desc=desc, body=body, view_box=(width, y + 4), role="group"
+    )
 
 
 # --------------------------------------------------------------------------- claim map

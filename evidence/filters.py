@@ -5,12 +5,23 @@ the same filter names in both.
 query means the same on a list, on the search page and in the API. Each FilterSet declares its
 facets: filters whose choices are shown with the number of results each would give, counted with
 every other active filter applied.
+
+Readers see words, never Django's "---------": an empty choice reads "Any verdict", an unchosen sort
+names the list's own order, and ``active_filters()`` turns the filters in the address into chips,
+each a link to the same list without that filter.
 """
+
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Count
+from django.db.models import Count, Model
+from django.http import QueryDict
+from django.utils.text import Truncator
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from django_filters import conf as filter_conf
 from django_filters.constants import EMPTY_VALUES
 
 from evidence.models import Certainty, Claim, Polarity, Severity, SourceArticle, Study, Substance, Verdict, Warning
@@ -39,8 +50,93 @@ class SearchFilter(django_filters.CharFilter):
         return qs.search(value)
 
 
+@dataclass(frozen=True)
+class FilterChip:
+    """An active filter as a reader sees it: "Verdict: Contradicted", and the list without it."""
+
+    name: str
+    label: str
+    url: str
+
+
 class FacetedFilterSet(django_filters.FilterSet):
     facets = ()  # names of ChoiceFilter / ModelChoiceFilter filters to count
+    default_ordering_label = _("Default order")  # the empty choice of the sort: what the list does unasked
+    PAGE_PARAM = "page"
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.label_empty_choices()
+
+    def label_empty_choices(self):
+        """Name the empty choice of every select: "Any verdict", or the order the list keeps unasked.
+
+        Filters declare their own ``empty_label``; one that does not gets "Any <its label>".
+        """
+        searching = bool(str(self.data.get("q", "") or "").strip())
+        unnamed = filter_conf.settings.EMPTY_CHOICE_LABEL  # "---------"
+        for name, filter_ in self.filters.items():
+            # A form field built earlier (the API schema builds them on the class's filters, and
+            # each instance copies them) would keep its old empty label: build it again.
+            filter_.__dict__.pop("_field", None)
+            if isinstance(filter_, django_filters.OrderingFilter):
+                best_match = _("Default (best match first)")
+                filter_.extra["empty_label"] = best_match if searching else self.default_ordering_label
+            elif (
+                isinstance(filter_, django_filters.ChoiceFilter)
+                and filter_.extra.get("empty_label", unnamed) == unnamed
+            ):
+                thing = str(filter_.label or name).lower()
+                filter_.extra["empty_label"] = gettext_now("Any %(thing)s") % {"thing": thing}
+
+    # ------------------------------------------------------------ chips
+
+    def active_filters(self):
+        """A chip for each filter in the address with a value, in the form's order; none when unfiltered.
+
+        A value the form rejects still gets a chip (with the text as given), so a reader can remove it.
+        """
+        if not self.is_bound or not hasattr(self.data, "getlist"):
+            return []
+        form = self.form
+        form.is_valid()  # fills cleaned_data for the fields that are valid
+        cleaned = getattr(form, "cleaned_data", {})
+        chips = []
+        for name, filter_ in self.filters.items():
+            raw = [value for value in self.data.getlist(name) if str(value).strip()]
+            if not raw:
+                continue
+            value = cleaned.get(name) if name not in form.errors else None
+            chips.append(FilterChip(name, self.chip_label(name, filter_, raw, value), self.url_without(name)))
+        return chips
+
+    def chip_label(self, name, filter_, raw, value):
+        shown = Truncator(" ".join(raw)).chars(40)
+        if isinstance(filter_, django_filters.OrderingFilter):
+            choices = dict(filter_.extra.get("choices", ()))
+            orders = [str(choices.get(param, param)) for param in (value or raw)]
+            order = ", ".join(orders)
+            return gettext_now("Sorted by: %(order)s") % {"order": order[:1].lower() + order[1:]}
+        if isinstance(filter_, SearchFilter):
+            return gettext_now("Search: “%(q)s”") % {"q": shown}
+        if isinstance(value, Model):
+            shown = str(value)
+        elif isinstance(filter_, django_filters.ChoiceFilter) and not isinstance(
+            filter_, django_filters.ModelChoiceFilter
+        ):
+            shown = str(dict(filter_.extra.get("choices", ())).get(raw[0], shown))
+        return f"{filter_.label}: {shown}"
+
+    def url_without(self, name):
+        """This list without filter ``name``, from its first page; other parameters kept, empty ones dropped."""
+        params = QueryDict(mutable=True)
+        for key, values in self.data.lists():
+            kept = [value for value in values if str(value).strip()]
+            if key not in (name, self.PAGE_PARAM) and kept:
+                params.setlist(key, kept)
+        path = self.request.path if self.request is not None else ""
+        query = params.urlencode()
+        return f"{path}?{query}" if query else (path or "?")
 
     def facet_counts(self, base_queryset):
         """{facet name: {value: count}} with each facet's own selection left out."""
@@ -75,19 +171,26 @@ class FacetedFilterSet(django_filters.FilterSet):
 class ClaimFilter(FacetedFilterSet):
     facets = ("verdict", "certainty", "polarity", "topic", "substance", "article")
 
+    default_ordering_label = _("Default (statement, A–Z)")
+
     q = SearchFilter()
-    verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
-    certainty = django_filters.ChoiceFilter(choices=Certainty.choices)
-    polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="If true")
-    topic = django_filters.ChoiceFilter(choices=Claim.Topic.choices)
+    verdict = django_filters.ChoiceFilter(choices=Verdict.choices, empty_label=_("Any verdict"))
+    certainty = django_filters.ChoiceFilter(choices=Certainty.choices, empty_label=_("Any certainty"))
+    polarity = django_filters.ChoiceFilter(choices=Polarity.choices, label="If true", empty_label=_("Any outcome"))
+    topic = django_filters.ChoiceFilter(choices=Claim.Topic.choices, empty_label=_("Any topic"))
     substance = django_filters.ModelChoiceFilter(
-        field_name="substances", to_field_name="slug", queryset=Substance.objects.published().order_by("name")
+        field_name="substances",
+        to_field_name="slug",
+        queryset=Substance.objects.published().order_by("name"),
+        label=_("Substance"),
+        empty_label=_("Any substance"),
     )
     article = django_filters.ModelChoiceFilter(
         field_name="passages__article",
         to_field_name="slug",
         queryset=SourceArticle.objects.published().order_by("title"),
         label="Appears in article",
+        empty_label=_("Any article"),
         distinct=True,
     )
     # Verdict and certainty sort by their place on the scale (from "supported" and from "high").
@@ -98,11 +201,16 @@ class ClaimFilter(FacetedFilterSet):
             ("certainty_rank", "certainty"),
             ("updated_at", "updated"),
         ),
+        # Ascending keys are field names, descending ones "-<parameter>"; each says which end comes first.
         field_labels={
-            "statement": "Statement",
-            "verdict_rank": "Verdict",
-            "certainty_rank": "Certainty",
-            "updated_at": "Recently updated",
+            "statement": _("Statement, A–Z"),
+            "-statement": _("Statement, Z–A"),
+            "verdict_rank": _("Verdict, supported first"),
+            "-verdict": _("Verdict, unverifiable first"),
+            "certainty_rank": _("Certainty, highest first"),
+            "-certainty": _("Certainty, lowest first"),
+            "updated_at": _("Least recently updated first"),
+            "-updated": _("Recently updated first"),
         },
         label="Sort by",
     )
@@ -115,9 +223,11 @@ class ClaimFilter(FacetedFilterSet):
 class StudyFilter(FacetedFilterSet):
     facets = ("design", "population")
 
+    default_ordering_label = _("Default (newest first)")
+
     q = SearchFilter()
-    design = django_filters.ChoiceFilter(choices=Study.Design.choices)
-    population = django_filters.ChoiceFilter(choices=Study.Population.choices)
+    design = django_filters.ChoiceFilter(choices=Study.Design.choices, empty_label=_("Any design"))
+    population = django_filters.ChoiceFilter(choices=Study.Population.choices, empty_label=_("Any population"))
     year_min = django_filters.NumberFilter(
         field_name="year", lookup_expr="gte", label="From year", min_value=1900, max_value=2100
     )
@@ -128,9 +238,17 @@ class StudyFilter(FacetedFilterSet):
         label="Identifier",
         choices=[("doi", "Has a DOI"), ("pmid", "Has a PMID"), ("none", "URL only")],
         method="filter_identifier",
+        empty_label=_("Any identifier"),
     )
     o = django_filters.OrderingFilter(
-        fields=(("year", "year"), ("title", "title")), field_labels={"year": "Year", "title": "Title"}, label="Sort by"
+        fields=(("year", "year"), ("title", "title")),
+        field_labels={
+            "year": _("Oldest first"),
+            "-year": _("Newest first"),
+            "title": _("Title, A–Z"),
+            "-title": _("Title, Z–A"),
+        },
+        label="Sort by",
     )
 
     class Meta:
@@ -146,10 +264,17 @@ class StudyFilter(FacetedFilterSet):
 
 
 class ArticleFilter(FacetedFilterSet):
+    default_ordering_label = _("Default (title, A–Z)")
+
     q = SearchFilter()
     o = django_filters.OrderingFilter(
         fields=(("title", "title"), ("imported_at", "imported")),
-        field_labels={"title": "Title", "imported_at": "Date imported"},
+        field_labels={
+            "title": _("Title, A–Z"),
+            "-title": _("Title, Z–A"),
+            "imported_at": _("First imported first"),
+            "-imported": _("Last imported first"),
+        },
         label="Sort by",
     )
 
@@ -159,17 +284,18 @@ class ArticleFilter(FacetedFilterSet):
 
 
 class WarningFilter(FacetedFilterSet):
-    facets = ("severity", "substance")
+    facets = ("severity", "certainty", "substance")
 
     q = SearchFilter()
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    certainty = django_filters.ChoiceFilter(choices=Certainty.choices)
     substance = django_filters.ModelChoiceFilter(
         field_name="substances", to_field_name="slug", queryset=Substance.objects.published().order_by("name")
     )
 
     class Meta:
         model = Warning
-        fields = ["q", "severity", "substance"]
+        fields = ["q", "severity", "certainty", "substance"]
 
 
 class SubstanceFilter(FacetedFilterSet):

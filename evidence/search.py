@@ -2,8 +2,19 @@
 
 A query is cleaned and parsed once (``parse_query``) into OR-groups of terms, with websearch
 semantics: words and "quoted phrases" must all match, ``-word`` excludes, ``or`` separates
-alternatives. Each term carries its synonyms (``Substance.synonyms`` plus ``BUILT_IN_SYNONYMS``),
-so "7-OH" finds "7-hydroxymitragynine" and the other way round.
+alternatives. Each term carries its synonyms: the names of things (``Substance.synonyms`` plus
+``BUILT_IN_SYNONYMS``, so "7-OH" finds "7-hydroxymitragynine" and the other way round) and the
+words readers use for what the library calls something else (``BUILT_IN_VOCABULARY`` plus the
+``SearchSynonym`` groups curators keep in the admin, so "liver damage" finds "liver injury").
+Readers also type questions: words that only shape a question ("does kratom *help* …") are left
+out when other words remain, and several typed words that form one vocabulary phrase ("hair
+loss") are one term.
+
+Results are ordered by **coverage** (how many of the query's topical terms a row matches; the
+library's subject word, kratom, is not topical when other words remain), then by how many match
+the title, then by rank. When the strict query finds little, ``search_library`` relaxes it to
+*any* topical term, so the rows matching most of the words come first, and says so; it also
+ranks the best claims, warnings and substances together as "best answers".
 
 - **PostgreSQL** matches the stored, weighted ``search_vector`` column that migration 0003 adds
   (``english`` configuration, GIN index) against ``websearch_to_tsquery`` terms, ranks with
@@ -24,11 +35,27 @@ from operator import and_, or_
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
-from django.db.models import Case, Expression, F, FloatField, JSONField, Q, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    JSONField,
+    Max,
+    Q,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Replace
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 CONFIG = "english"
@@ -39,7 +66,8 @@ MAX_TERMS = 12
 # match): later terms keep only the word as typed, so a long query stays bounded.
 MAX_ALTERNATIVES = 30
 RESULTS_PER_GROUP = 20
-FEW_RESULTS = 3  # fewer results than this, and a close word exists: "Did you mean …?"
+FEW_RESULTS = 3  # fewer results than this: "Did you mean …?", and relaxing to any word
+ANSWERS = 5  # "Best answers": claims, warnings and named substances ranked together
 SNIPPET_WORDS = 35
 
 # Private-use characters: they are removed from queries, and from text before ts_headline.
@@ -54,9 +82,83 @@ BUILT_IN_SYNONYMS = (
     ("mitragynine", "MG"),
     ("kratom", "ketum", "biak", "kakuam", "Mitragyna speciosa"),
 )
-# Synonyms that are also ordinary words: typing them finds the substance, but searching for the
-# substance does not find them ("mg" is mostly milligrams).
-ONE_WAY_SYNONYMS = frozenset({"mg"})
+# The library's subject: every item is about kratom, so a query that names it and something else
+# is about the something else (the word still has to match while every word must).
+SUBJECT = "kratom"
+
+# Readers' words for what the library calls something else: each group is words and phrases that
+# mean the same thing to a reader asking a question (forms of one word need no entry: stemming
+# finds them). Chosen against the seed library's claims and warnings; curators add groups in the
+# admin (SearchSynonym). Groups that share a word become one group, so keep these disjoint.
+BUILT_IN_VOCABULARY = (
+    (
+        *("liver", "hepatic", "hepatotoxicity", "hepatotoxic", "liver injury", "liver damage"),
+        *("liver toxicity", "drug-induced liver injury"),
+    ),
+    ("kidney", "renal"),
+    (
+        *("addiction", "addictive", "addicted", "dependence", "dependency", "dependent", "use disorder"),
+        *("habit-forming", "hooked"),
+    ),
+    ("withdrawal", "withdrawal symptoms", "detox", "detoxification"),
+    ("quit", "quitting", "stop", "stopping", "cessation"),
+    ("pain", "analgesia", "analgesic", "painkiller", "pain relief", "pain-relieving", "pain reliever", "ache"),
+    ("muscle soreness", "sore muscles", "muscle aches", "muscle pain", "DOMS"),
+    ("exercise", "workout", "gym"),
+    ("seizure", "convulsion", "epileptic fit"),
+    ("death", "die", "dying", "died", "fatal", "fatality", "lethal", "deadly", "kill", "mortality"),
+    ("pregnancy", "pregnant", "prenatal"),
+    ("newborn", "neonatal", "neonate", "baby", "infant"),
+    ("anxiety", "anxious", "anxiolytic"),
+    ("depression", "depressed", "low mood"),
+    ("energy", "energetic", "energizing", "energising", "stimulant", "stimulating"),
+    ("sleep", "insomnia", "sleepless"),
+    ("opioid", "opiate", "narcotic", "heroin", "fentanyl", "oxycodone", "hydrocodone"),
+    ("benzodiazepine", "benzo", "xanax", "valium"),
+    ("interaction", "interact", "mixing", "mix", "combining", "combination"),
+    ("medication", "medicine", "meds", "prescription", "prescription drug"),
+    ("alcohol", "ethanol", "booze", "liquor"),
+    (
+        *("contamination", "contaminated", "contaminant", "adulterated", "adulteration", "tainted"),
+        *("salmonella", "heavy metals"),
+    ),
+    (
+        *("legal", "legality", "illegal", "law", "ban", "banned", "legal status", "regulatory status"),
+        "controlled substance",
+    ),
+    ("hair loss", "alopecia", "balding", "losing hair", "thinning hair"),
+    ("side effects", "side effect", "adverse effects", "unwanted effects", "adverse events"),
+    ("dose", "dosage", "dosing", "how much"),
+    ("dangerous", "danger", "harm", "harmful", "unsafe", "hazardous"),
+    ("tachycardia", "fast heartbeat", "racing heart", "rapid heartbeat", "palpitations"),
+    ("breathing", "respiratory", "respiration"),
+    ("respiratory depression", "slowed breathing", "slow breathing", "stop breathing", "stopped breathing"),
+    ("vomiting", "vomit", "retching"),
+    ("nausea", "nauseous", "nauseated", "queasy"),
+    ("doctor", "physician", "clinician", "healthcare professional", "health professional"),
+    ("inflammation", "inflammatory", "anti-inflammatory"),
+    ("FDA", "Food and Drug Administration"),
+    ("DEA", "Drug Enforcement Administration"),
+    ("CDC", "Centers for Disease Control"),
+)
+# Synonyms that are also ordinary words, or narrower than their group: typing them finds the
+# group, but searching for the group does not find them ("mg" is mostly milligrams; "opioid"
+# should not find every text that names heroin; "dose" should not find every "how much").
+ONE_WAY_SYNONYMS = frozenset({"mg", "heroin", "fentanyl", "oxycodone", "hydrocodone", "xanax", "valium", "how much"})
+
+# Words that shape a reader's question rather than name its topic ("does kratom *help* with …",
+# "I *read* an *article* … can I *trust* it"). Unquoted, they are left out when other words
+# remain; alone, they are searched for like any word.
+QUESTION = """help helps helped helpful work works worked working good bad better worse best worst really
+    actually true truth real fact facts myth myths trust trustworthy believe read reading article
+    articles heard hear say says said tell told know learn want need think mean means use using used
+    take taking took get gets getting give gives make makes cause causes caused causing happen
+    happens happened ok okay fine thing things stuff someone anyone anybody somebody people person
+    question wondering wonder please thanks also even still ever much many lot lots way possible
+    possibly likely maybe research evidence study studies science scientific proof proven prove
+    can't cannot won't isn't aren't doesn't don't didn't i'm i've i'd it's that's what's there's"""
+QUESTION_WORDS = frozenset(QUESTION.split())
+MAX_PHRASE_WORDS = 4  # typed words joined into one vocabulary phrase ("drug-induced liver injury")
 
 # PostgreSQL's english.stop, so that both backends ignore the same words.
 ENGLISH_STOP = """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
@@ -111,15 +213,22 @@ def clean_query(raw):
 
 
 def synonym_map(using="default"):
-    """Lower-cased name → every name for the same thing (curated synonyms plus the built-in map)."""
-    from evidence.models import Substance
+    """Lower-cased name → every name for the same thing.
 
-    groups = [list(names) for names in BUILT_IN_SYNONYMS]
+    Merges the built-in names and vocabulary, each published substance's names and synonyms, and
+    the curated SearchSynonym groups: two queries.
+    """
+    from evidence.models import SearchSynonym, Substance
+
+    groups = [list(names) for names in (*BUILT_IN_SYNONYMS, *BUILT_IN_VOCABULARY)]
     for name, scientific_name, synonyms in (
         Substance.objects.using(using).published().values_list("name", "scientific_name", "synonyms")
     ):
-        names = [name, scientific_name, *(synonyms if isinstance(synonyms, list) else [])]
-        groups.append([clean_query(n)[0] for n in names if isinstance(n, str) and clean_query(n)[0]])
+        groups.append([name, scientific_name, *(synonyms if isinstance(synonyms, list) else [])])
+    groups.extend(
+        terms for terms in SearchSynonym.objects.using(using).values_list("terms", flat=True) if isinstance(terms, list)
+    )
+    groups = [[clean_query(n)[0] for n in names if isinstance(n, str) and clean_query(n)[0]] for names in groups]
     # Union-find: groups that share a name are one group.
     parent, spelling = {}, {}
 
@@ -145,6 +254,11 @@ def synonym_map(using="default"):
     }
 
 
+def lookup_key(words):
+    """How typed words are looked up when their exact spelling is not a name: possessive dropped, stemmed."""
+    return " ".join(stem(re.sub(r"['’]s$", "", word.lower())) for word in words)
+
+
 @dataclass(frozen=True)
 class Term:
     """A word or phrase as typed, and every name that counts as a match for it."""
@@ -152,6 +266,19 @@ class Term:
     text: str
     is_phrase: bool
     alternatives: tuple
+
+    @property
+    def key(self):
+        """Terms with the same names are one term, however they were typed."""
+        return frozenset(alt.lower() for alt in self.alternatives)
+
+    @property
+    def is_subject(self):
+        return SUBJECT in self.key
+
+    @property
+    def is_question_word(self):
+        return not self.is_phrase and self.text.lower().replace("’", "'") in QUESTION_WORDS
 
     def tsquery(self, invert=False):
         # Each alternative goes through websearch_to_tsquery as a quoted phrase: operators in
@@ -177,11 +304,18 @@ class Group:
     excluded: tuple = ()
 
 
+def unique_terms(terms):
+    return tuple({term.key: term for term in reversed(terms)}.values())[::-1]
+
+
 @dataclass
 class ParsedQuery:
     text: str = ""
     groups: tuple = ()
     notices: list = field(default_factory=list)
+    left_out: tuple = ()  # question words left out, as typed
+    known_words: frozenset = frozenset()  # vocabulary words "Did you mean" may suggest
+    is_relaxed: bool = False
 
     def __bool__(self):
         return bool(self.groups)
@@ -189,6 +323,31 @@ class ParsedQuery:
     @property
     def terms(self):
         return [term for group in self.groups for term in group.terms]
+
+    @property
+    def scoring_terms(self):
+        """The terms that say what the query is about: coverage and rank count these.
+
+        The subject word (kratom and its other names) is left out when other terms remain.
+        """
+        terms = unique_terms(self.terms)
+        return tuple(term for term in terms if not term.is_subject) or terms
+
+    @property
+    def is_any(self):
+        """True when every group is one term: relaxing to "any term" would find nothing more."""
+        return all(len(group.terms) == 1 for group in self.groups)
+
+    def relaxed(self):
+        """The same query matching ANY of its topical terms (exclusions still hold)."""
+        excluded = unique_terms([term for group in self.groups for term in group.excluded])
+        return ParsedQuery(
+            text=self.text,
+            groups=tuple(Group((term,), excluded) for term in self.scoring_terms),
+            left_out=self.left_out,
+            known_words=self.known_words,
+            is_relaxed=True,
+        )
 
     def tsquery(self):
         return reduce(
@@ -198,6 +357,9 @@ class ParsedQuery:
                 for group in self.groups
             ),
         )
+
+    def scoring_tsquery(self):
+        return reduce(or_, (term.tsquery() for term in self.scoring_terms))
 
     def condition(self, fields):
         """A Q object for SQLite: in some group, every term matches a field and no excluded term does."""
@@ -225,6 +387,22 @@ def is_searchable(words):
     return any(word.lower() not in STOP_WORDS for word in words)
 
 
+def has_no_outer_stop_word(name):
+    words = WORD_RE.findall(name)
+    return len(words) < 2 or (words[0].lower() not in STOP_WORDS and words[-1].lower() not in STOP_WORDS)
+
+
+def vocabulary_phrases(synonyms):
+    """Multi-word names, exactly and by ``lookup_key``: typed one after another, they are one term."""
+    phrases = {}
+    for key in synonyms:
+        words = WORD_RE.findall(key)
+        if len(words) > 1:
+            phrases.setdefault(key, key)
+            phrases.setdefault(lookup_key(words), key)
+    return phrases
+
+
 def parse_query(raw, *, using="default", synonyms=None):
     """Parse a reader's query with websearch semantics; never raises."""
     text, shortened = clean_query(raw)
@@ -235,31 +413,77 @@ def parse_query(raw, *, using="default", synonyms=None):
         return query
     if synonyms is None:
         synonyms = synonym_map(using)
+    stemmed = {}
+    for key, names in synonyms.items():
+        stemmed.setdefault(lookup_key(WORD_RE.findall(key)), names)
+    phrases = vocabulary_phrases(synonyms)
+    query.known_words = frozenset(key for key in synonyms if WORD_RE.fullmatch(key))
+
+    tokens = list(TOKEN_RE.finditer(text))
+
+    def plain(i):
+        """The words of an unquoted, not excluded word token (None for anything else)."""
+        token = tokens[i]
+        if token["word"] is None or token["minus"] or token["word"].lower() == "or":
+            return None
+        return WORD_RE.findall(token["word"])
+
     groups, terms, excluded, count, dropped, budget = [], [], [], 0, False, MAX_ALTERNATIVES
-    for match in TOKEN_RE.finditer(text):
+    seen = set()  # (excluded?, names) of the current group's terms
+    i = 0
+    while i < len(tokens):
+        match = tokens[i]
         phrase, word = match["phrase"], match["word"]
         if word is not None and word.lower() == "or" and not match["minus"]:
             if terms:
                 groups.append(Group(tuple(terms), tuple(excluded)))
-            terms, excluded = [], []
+            terms, excluded, seen = [], [], set()
+            i += 1
             continue
-        words = WORD_RE.findall(phrase if phrase is not None else word)
+        # Words typed one after another that form a vocabulary phrase ("liver damage") are one term.
+        words, step, is_phrase, names = None, 1, phrase is not None, None
+        if plain(i) is not None:
+            for n in range(min(MAX_PHRASE_WORDS, len(tokens) - i), 1, -1):
+                run = [plain(k) for k in range(i, i + n)]
+                if all(run):
+                    joined = [w for ws in run for w in ws]
+                    key = " ".join(joined).lower()
+                    found = phrases.get(key) or phrases.get(lookup_key(joined))
+                    if found:
+                        words, step, is_phrase, names = joined, n, True, synonyms[found]
+                        break
+        if words is None:
+            words = WORD_RE.findall(phrase if phrase is not None else word)
+        i += step
         if not is_searchable(words):
             continue
+        typed = " ".join(words)
+        if names is None:
+            names = synonyms.get(typed.lower()) or stemmed.get(lookup_key(words), (typed,))
+        alternatives = (typed, *(a for a in names if a.lower() != typed.lower()))  # as typed, first
+        alternatives = tuple(a for a in alternatives if is_searchable(WORD_RE.findall(a)))
+        # PostgreSQL drops a phrase's outer stop words ("how much" would find every "much"), so
+        # such a phrase is searched only when nothing else names the term.
+        alternatives = tuple(a for a in alternatives if has_no_outer_stop_word(a)) or alternatives
+        names_key = (bool(match["minus"]), Term(typed, is_phrase, alternatives).key)
+        if names_key in seen:
+            continue  # "contaminated salmonella": one term, two of its names
+        seen.add(names_key)
         if count >= MAX_TERMS:
             dropped = True
             continue
-        typed = " ".join(words)
-        alternatives = synonyms.get(typed.lower(), (typed,))
-        alternatives = (typed, *(a for a in alternatives if a.lower() != typed.lower()))  # as typed, first
-        alternatives = tuple(a for a in alternatives if is_searchable(WORD_RE.findall(a)))
-        alternatives = alternatives[: max(1, budget)]
-        budget -= len(alternatives)
-        term = Term(typed, phrase is not None, alternatives)
+        term = Term(typed, is_phrase, alternatives[: max(1, budget)])
+        budget -= len(term.alternatives)
         (excluded if match["minus"] else terms).append(term)
         count += 1
     if terms:
         groups.append(Group(tuple(terms), tuple(excluded)))
+    # Question words ("does it help", "can I trust it") go when anything else is asked.
+    if any(not t.is_question_word for group in groups for t in group.terms):
+        left_out = [t.text for group in groups for t in group.terms if t.is_question_word]
+        groups = [Group(tuple(t for t in group.terms if not t.is_question_word), group.excluded) for group in groups]
+        groups = [group for group in groups if group.terms]
+        query.left_out = tuple(dict.fromkeys(left_out))
     query.groups = tuple(groups)
     if dropped:
         query.notices.append(_("Only the first %(n)s words were searched for.") % {"n": MAX_TERMS})
@@ -276,19 +500,58 @@ class StoredSearchVector(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(COLUMN)}", []
 
 
+class TitleVector(Func):
+    """Only the weight-A (title) lexemes of a stored vector."""
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{a}')"
+    output_field = SearchVectorField()
+
+
+class Matches(Func):
+    """``vector @@ tsquery`` as a condition (PostgreSQL)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+
+
 def headline_attr(name):
     return f"search_headline_{name}"
 
 
-def search_queryset(queryset, q, *, fields, title, body):
-    """The body of every ``search(q)``: matching rows, best first, with ``rank`` (and headlines on PG).
+def has_attr(index):
+    return f"search_has_{index}"
 
-    ``fields`` maps each searched field to its weight (A–D) and must match migration 0003.
+
+def flag(condition):
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def added(expressions):
+    return reduce(lambda a, b: a + b, expressions)
+
+
+def search_queryset(queryset, q, *, fields, title, body):
+    """The body of every ``search(q)``: matching rows, best first.
+
+    Each row carries ``search_has_<i>`` (1 if it matches the query's i-th scoring term),
+    ``search_coverage`` (how many scoring terms it matches), ``search_title_coverage`` (how many
+    match a weight-A field) and ``rank``; on PostgreSQL also the headlines. Rows are ordered by
+    coverage, title coverage, then rank. ``fields`` maps each searched field to its weight (A–D)
+    and must match migration 0003.
     """
     query = q if isinstance(q, ParsedQuery) else parse_query(q, using=queryset.db)
     if not query:
         return queryset.none()
-    ordering = ["-rank", *(queryset.query.order_by or queryset.model._meta.ordering), "pk"]
+    scoring = query.scoring_terms
+    ordering = [
+        "-search_coverage",
+        "-search_title_coverage",
+        "-rank",
+        *(queryset.query.order_by or queryset.model._meta.ordering),
+        "pk",
+    ]
     if connections[queryset.db].vendor == "postgresql":
         tsquery = query.tsquery()
         headlines = {
@@ -307,10 +570,18 @@ def search_queryset(queryset, q, *, fields, title, body):
             for name in (title, body)
             if name
         }
+        has = {has_attr(i): flag(Matches(F("search_vector"), term.tsquery())) for i, term in enumerate(scoring)}
+        in_title = [flag(Matches(TitleVector(F("search_vector")), term.tsquery())) for term in scoring]
         return (
             queryset.alias(search_vector=StoredSearchVector())
             .filter(search_vector=tsquery)
-            .annotate(rank=SearchRank(F("search_vector"), tsquery), **headlines)
+            .annotate(**has)
+            .annotate(
+                search_coverage=added(F(name) for name in has),
+                search_title_coverage=added(in_title),
+                rank=SearchRank(F("search_vector"), query.scoring_tsquery()),
+                **headlines,
+            )
             .order_by(*ordering)
         )
     # SQLite (and any other backend): word matching, with JSON fields searched as text.
@@ -318,18 +589,26 @@ def search_queryset(queryset, q, *, fields, title, body):
     casts = {f"{name}_text": Cast(name, TextField()) for name in json_fields}
     names = [f"{name}_text" if name in json_fields else name for name in fields]
     weights = [WEIGHTS[weight] for weight in fields.values()]
-    rank = reduce(
-        lambda a, b: a + b,
-        (
-            Case(When(Q(**{f"{name}__iregex": term.pattern()}), then=Value(weight)), default=Value(0.0))
-            for term in query.terms
-            for name, weight in zip(names, weights, strict=True)
-        ),
+    titles = [name for name, weight in zip(names, fields.values(), strict=True) if weight == "A"]
+
+    def matches(term, columns):
+        return reduce(or_, (Q(**{f"{column}__iregex": term.pattern()}) for column in columns))
+
+    has = {has_attr(i): flag(matches(term, names)) for i, term in enumerate(scoring)}
+    rank = added(
+        Case(When(Q(**{f"{name}__iregex": term.pattern()}), then=Value(weight)), default=Value(0.0))
+        for term in scoring
+        for name, weight in zip(names, weights, strict=True)
     )
     return (
         queryset.alias(**casts)
         .filter(query.condition(names))
-        .annotate(rank=Cast(rank, FloatField()))
+        .annotate(**has)
+        .annotate(
+            search_coverage=added(F(name) for name in has),
+            search_title_coverage=added(flag(matches(term, titles)) for term in scoring),
+            rank=Cast(rank, FloatField()),
+        )
         .order_by(*ordering)
     )
 
@@ -416,11 +695,13 @@ def vocabulary_sql(connection):
             CASE WHEN jsonb_typeof(synonyms) = 'array' THEN synonyms ELSE '[]'::jsonb END) AS synonym
         UNION SELECT btrim(word, '-') FROM {claim},
             regexp_split_to_table(lower(statement), '[^[:alnum:]-]+') AS word WHERE status = %s
+        UNION SELECT unnest(%s::text[])
     """
 
 
-def vocabulary(using="default"):
-    """The short words "Did you mean" draws on: substance names and synonyms, claim statement words."""
+def vocabulary(using="default", extra=()):
+    """The words "Did you mean" draws on: substance names and synonyms, claim statement words, and
+    ``extra`` (the search vocabulary's single words)."""
     from evidence.models import Claim, Status, Substance
 
     words = set()
@@ -430,6 +711,7 @@ def vocabulary(using="default"):
             words.update(s.lower() for s in synonyms if isinstance(s, str))
     for statement in Claim.objects.using(using).filter(status=Status.PUBLISHED).values_list("statement", flat=True):
         words.update(w.strip("-") for w in re.findall(r"[^\W_]+(?:-[^\W_]*)*", statement.lower()))
+    words.update(extra)
     return {w for w in words if len(w) >= 3}
 
 
@@ -450,10 +732,10 @@ def did_you_mean(query, *, using="default"):
             ORDER BY term, similarity(term, word) DESC, word
         """
         with connection.cursor() as cursor:
-            cursor.execute(sql, [Status.PUBLISHED, candidates, TRIGRAM_THRESHOLD])
+            cursor.execute(sql, [Status.PUBLISHED, sorted(query.known_words), candidates, TRIGRAM_THRESHOLD])
             replacements = dict(cursor.fetchall())
     else:
-        known = vocabulary(using)
+        known = vocabulary(using, extra=query.known_words)
         replacements = {}
         for term in candidates:
             match = process.extractOne(term, known, scorer=fuzz.ratio, score_cutoff=FUZZ_THRESHOLD)
@@ -477,6 +759,11 @@ class Hit:
     object: object
     title_html: str
     snippet_html: str = ""
+    kind: str = ""  # the result group's key: "claims", "warnings", …
+    kind_label: str = ""  # "Claim", "Warning", … (best answers mix types)
+    coverage: int = 0
+    title_coverage: int = 0
+    score: float = 0.0  # term occurrences, title counting most: ties in best answers
 
 
 @dataclass
@@ -492,6 +779,11 @@ class SearchPage:
     query: ParsedQuery
     groups: list = field(default_factory=list)
     suggestion: str = ""
+    answers: list = field(default_factory=list)  # best answers across claims, warnings, substances
+    relaxed: ParsedQuery = None  # the any-term query shown, when the strict one found too little
+    notices: list = field(default_factory=list)
+    closest_claims: list = field(default_factory=list)  # when nothing matches at all
+    closest_warning: object = None
 
     @property
     def total(self):
@@ -501,51 +793,232 @@ class SearchPage:
     def found(self):
         return [group for group in self.groups if group.count]
 
+    def count(self, key):
+        return next((group.count for group in self.groups if group.key == key), 0)
+
 
 def result_querysets():
-    """What the public search covers, in page order: (key, label, published queryset)."""
+    """What the public search covers, in page order: (key, label, one item's label, published queryset)."""
     from evidence.models import Claim, Passage, SourceArticle, Study, Substance, Warning
 
     return [
-        ("claims", _("Claims"), Claim.objects.published()),
-        ("passages", _("Passages"), Passage.objects.published().select_related("article", "claim")),
-        ("articles", _("Articles"), SourceArticle.objects.published()),
-        ("studies", _("Studies"), Study.objects.published()),
-        ("warnings", _("Warnings"), Warning.objects.published()),
-        ("substances", _("Substances"), Substance.objects.published()),
+        ("claims", _("Claims"), _("Claim"), Claim.objects.published()),
+        ("passages", _("Passages"), _("Passage"), Passage.objects.published().select_related("article", "claim")),
+        ("articles", _("Articles"), _("Article"), SourceArticle.objects.published()),
+        ("studies", _("Studies"), _("Study"), Study.objects.published()),
+        ("warnings", _("Warnings"), _("Warning"), Warning.objects.published()),
+        ("substances", _("Substances"), _("Substance"), Substance.objects.published()),
     ]
 
 
-def search_library(raw, *, limit=RESULTS_PER_GROUP, using="default"):
-    """Every public result for a query, grouped by type, at most ``limit`` per group.
+# Best answers: a warning before a claim before a substance when they are otherwise equal.
+ANSWER_KINDS = {"warnings": 0, "claims": 1, "substances": 2}
+ANSWER_CANDIDATES = 2 * ANSWERS  # fetched per type, so that ties are broken on enough rows
 
-    Queries: one for synonyms, then one per group (plus a count where a group has more than
-    ``limit`` results), plus one for "Did you mean" when there are few results.
+
+def occurrences(query, obj, title, body):
+    """How often the query's scoring terms occur in a row's title (weight 1) and body (weight 0.4).
+
+    Counted in Python on rows already fetched, so both backends break ties in best answers alike.
+    """
+    score = 0.0
+    for term in query.scoring_terms:
+        pattern = term.pattern()
+        if not pattern:
+            continue
+        regex = re.compile(pattern, re.IGNORECASE)
+        score += len(regex.findall(str(getattr(obj, title, "") or "")))
+        if body:
+            score += WEIGHTS["B"] * len(regex.findall(str(getattr(obj, body, "") or "")))
+    return score
+
+
+def make_hit(query, key, kind_label, row, title, body):
+    return Hit(
+        object=row,
+        title_html=highlighted(row, title, query, whole=True),
+        snippet_html=highlighted(row, body, query) if body else "",
+        kind=key,
+        kind_label=kind_label,
+        coverage=row.search_coverage,
+        title_coverage=row.search_title_coverage,
+    )
+
+
+def search_group(query, key, label, kind_label, queryset, *, limit, using, pg):
+    """One result group: its hits (best first, at most ``limit``), its count, and which scoring terms matched.
+
+    Queries: one, plus one more when more than ``limit`` rows match.
+    """
+    queryset = queryset.using(using)
+    if key == "passages":
+        queryset = queryset.defer("article__text")
+    elif key == "articles" and pg:
+        queryset = queryset.defer("text")  # ts_headline reads it in the database
+    results = queryset.search(query)
+    rows = list(results[: limit + 1])
+    n_terms = len(query.scoring_terms)
+    matched = {i for row in rows for i in range(n_terms) if getattr(row, has_attr(i))}
+    if len(rows) <= limit:
+        count = len(rows)
+    elif query.is_relaxed:
+        # One query for the count and for which terms match anything at all (the notice names them).
+        totals = results.aggregate(n=Count("pk"), **{f"any_{i}": Max(has_attr(i)) for i in range(n_terms)})
+        count = totals["n"]
+        matched |= {i for i in range(n_terms) if totals[f"any_{i}"]}
+    else:
+        count = results.count()
+    title, body = queryset.SEARCH_TITLE, queryset.SEARCH_BODY
+    hits = [make_hit(query, key, kind_label, row, title, body) for row in rows[:limit]]
+    return ResultGroup(key=key, label=label, count=count, hits=hits), matched
+
+
+def search_groups(query, *, limit, using):
+    pg = connections[using].vendor == "postgresql"
+    groups, matched = [], set()
+    for key, label, kind_label, queryset in result_querysets():
+        group, found = search_group(query, key, label, kind_label, queryset, limit=limit, using=using, pg=pg)
+        groups.append(group)
+        matched |= found
+    return groups, matched
+
+
+def answer_candidates(query, *, using):
+    """Claims, warnings, and the substances the query names (a term matches a name or synonym): for
+    each type the rows with the most terms, a term in the title counting twice. One query per type."""
+    candidates = []
+    for key, _label, kind_label, queryset in result_querysets():
+        if key not in ANSWER_KINDS:
+            continue
+        results = queryset.using(using).search(query)
+        if key == "substances":
+            results = results.filter(search_title_coverage__gt=0)
+        results = results.order_by(
+            (F("search_coverage") + F("search_title_coverage")).desc(), "-search_coverage", "-rank", "pk"
+        )
+        title, body = queryset.SEARCH_TITLE, queryset.SEARCH_BODY
+        for row in results[:ANSWER_CANDIDATES]:
+            hit = make_hit(query, key, kind_label, row, title, body)
+            hit.score = occurrences(query, row, title, body)
+            candidates.append(hit)
+    return candidates
+
+
+def best_answers(candidates):
+    """The top results across types, by relevance: the query's terms found, a term found in the
+    title (statement, name) counting twice; then a warning before a claim before a substance; then
+    how often the terms occur.
+
+    A title names what an item is about, so the warning "Concentrated 7-OH products" answers
+    "7-OH products dangerous" better than a claim whose long summary happens to hold all three
+    words. A warning is the library's own summary of a harm, so among equals it comes first.
+    """
+    ranked = sorted(
+        candidates,
+        key=lambda hit: (-(hit.coverage + hit.title_coverage), -hit.coverage, ANSWER_KINDS[hit.kind], -hit.score),
+    )
+    return ranked[:ANSWERS]
+
+
+def terms_list(terms):
+    return ", ".join(f"“{term}”" for term in terms)
+
+
+def relaxed_notices(page, relaxed, matched):
+    """What the reader is told when the page shows the relaxed query's results."""
+    strict, strict_total = page.query, page.total
+    scoring = relaxed.scoring_terms
+    shown = terms_list(term.text for i, term in enumerate(scoring) if i in matched)
+    missing = [term.text for i, term in enumerate(scoring) if i not in matched]
+    subject = [term.text for term in unique_terms(strict.terms) if term.is_subject and term not in scoring]
+    if not strict_total and len(matched) == 1:
+        notices = [_("No result has every word, so these have %(terms)s.") % {"terms": shown}]
+    elif not strict_total:
+        notices = [
+            _("No result has every word, so these have any of: %(terms)s. Results with more of them come first.")
+            % {"terms": shown}
+        ]
+    elif strict_total < FEW_RESULTS:
+        notices = [
+            ngettext(
+                "Only %(n)s result has every word; it comes first, followed by results with any of: %(terms)s.",
+                "Only %(n)s results have every word; they come first, followed by results with any of: %(terms)s.",
+                strict_total,
+            )
+            % {"n": strict_total, "terms": shown}
+        ]
+    else:
+        notices = [
+            _("No claim or warning has every word, so these have any of: %(terms)s. Those with more come first.")
+            % {"terms": shown}
+        ]
+    if subject:
+        notices.append(
+            _("%(terms)s was left out: everything in this library is about it.") % {"terms": terms_list(subject)}
+        )
+    if missing:
+        notices.append(_("Nothing in the library matches %(terms)s.") % {"terms": terms_list(missing)})
+    return notices
+
+
+CLOSEST_CLAIM = 70  # rapidfuzz partial_ratio, averaged over the query's words
+CLOSEST_WARNING = 80
+
+
+def closest_items(query, *, using):
+    """When nothing matches: the claims whose statements come closest to the query's words, and the
+    warning whose text comes closest, by fuzzy matching (two queries)."""
+    from evidence.models import Claim, Warning
+
+    words = [term.text.lower() for term in query.scoring_terms if len(term.text) >= 3]
+    if not words:
+        return [], None
+
+    def closeness(text):
+        text = text.lower()
+        return sum(fuzz.partial_ratio(word, text) for word in words) / len(words)
+
+    claims = Claim.objects.using(using).published().only("slug", "statement", "verdict", "certainty", "polarity")
+    scored = sorted(((closeness(c.statement), c.statement, c) for c in claims), key=lambda x: (-x[0], x[1]))
+    closest = [claim for score, _statement, claim in scored[:3] if score >= CLOSEST_CLAIM]
+    warnings = Warning.objects.using(using).published().only("slug", "title", "text", "severity", "certainty")
+    scored = sorted(((closeness(f"{w.title} {w.text}"), w.title, w) for w in warnings), key=lambda x: (-x[0], x[1]))
+    warning = scored[0][2] if scored and scored[0][0] >= CLOSEST_WARNING else None
+    return closest, warning
+
+
+def search_library(raw, *, limit=RESULTS_PER_GROUP, using="default"):
+    """Every public result for a query, grouped by type, at most ``limit`` per group, with best answers.
+
+    The strict query (every word) runs first. When it finds fewer than ``FEW_RESULTS`` results, or
+    no claim and no warning, the query is relaxed to any of its topical words and the page shows
+    that instead, saying so. Best answers rank claims, warnings and named substances together, from
+    the any-term query, by the terms each row has (a term in its title counting twice).
+
+    Queries: two for synonyms, one per group (plus a count where a group has more than ``limit``
+    results) and three for best answers; with few results, one for "Did you mean" and one per
+    group (plus counts) for the relaxed query; with no result at all, two for the closest claims
+    and warning.
     """
     query = parse_query(raw, using=using)
     page = SearchPage(query=query)
     if not query:
         return page
-    pg = connections[using].vendor == "postgresql"
-    for key, label, queryset in result_querysets():
-        queryset = queryset.using(using)
-        if key == "passages":
-            queryset = queryset.defer("article__text")
-        elif key == "articles" and pg:
-            queryset = queryset.defer("text")  # ts_headline reads it in the database
-        results = queryset.search(query)
-        rows = list(results[: limit + 1])
-        count = len(rows) if len(rows) <= limit else results.count()
-        title, body = queryset.SEARCH_TITLE, queryset.SEARCH_BODY
-        hits = [
-            Hit(
-                object=row,
-                title_html=highlighted(row, title, query, whole=True),
-                snippet_html=highlighted(row, body, query) if body else "",
-            )
-            for row in rows[:limit]
-        ]
-        page.groups.append(ResultGroup(key=key, label=label, count=count, hits=hits))
+    if query.left_out:
+        page.notices.append(
+            _("Left out as question words: %(terms)s.") % {"terms": ", ".join(f"“{w}”" for w in query.left_out)}
+        )
+    page.groups, _matched = search_groups(query, limit=limit, using=using)
     if page.total < FEW_RESULTS:
         page.suggestion = did_you_mean(query, using=using)
+    relaxed = query if query.is_any else query.relaxed()  # "any term" already, or made so
+    if relaxed is not query and (page.total < FEW_RESULTS or not (page.count("claims") or page.count("warnings"))):
+        groups, matched = search_groups(relaxed, limit=limit, using=using)
+        if sum(group.count for group in groups) > page.total:  # it found more
+            page.notices.extend(relaxed_notices(page, relaxed, matched))
+            page.relaxed, page.groups = relaxed, groups
+    # Best answers rank by terms found, so they come from the any-term query whatever the page shows.
+    page.answers = best_answers(answer_candidates(relaxed, using=using))
+    if not page.total:
+        page.closest_claims, page.closest_warning = closest_items(query, using=using)
     return page

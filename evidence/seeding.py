@@ -255,6 +255,7 @@ def read_library(directory=SEED_DIR):
         for key in ("slug", "title", "text"):
             check.require(item.get(key), where, f"missing {key}")
         check.choice(item.get("severity"), Severity, where, "severity")
+        check.choice(item.get("certainty"), Certainty, where, "certainty")
         check.require(item.get("studies"), where, "no studies behind the warning")
         for key in item.get("studies") or []:
             check.require(key in study_keys, where, f"unknown study {key!r}")
@@ -554,7 +555,12 @@ def _load(library, writer):
         writer.report.extra_passages += [f"{name}: {p}" for p in extra]
 
     for item in library.warnings:
-        values = {"title": item["title"], "severity": item["severity"], "text": item["text"].strip()}
+        values = {
+            "title": item["title"],
+            "severity": item["severity"],
+            "certainty": item["certainty"],
+            "text": item["text"].strip(),
+        }
         m2m = {
             "substances": [substances[s] for s in item.get("substances") or []],
             "studies": [studies[k] for k in item.get("studies") or []],

@@ -11,6 +11,7 @@ Insufficient evidence and unverifiable are not points on a true–false scale, s
 
 import json
 
+from django.contrib.auth import get_user_model
 from django.utils.html import strip_tags
 
 from evidence.links import absolute, claim_url
@@ -20,6 +21,16 @@ from evidence.templatetags.evidence_tags import render_markdown
 RATING_VALUES = {Verdict.CONTRADICTED: 1, Verdict.MIXED: 3, Verdict.SUPPORTED: 5}
 WORST, BEST = 1, 5
 ORGANISATION = {"@type": "Organization", "name": "KratomRef"}
+
+
+def reviewed_by(user):
+    """Who reviewed, as schema.org data: a reviewer who chose to be named, else the organisation."""
+    from evidence.services.desk import public_reviewer
+
+    reviewer = public_reviewer(user)
+    if reviewer.url:
+        return {"@type": "Person", "name": reviewer.name, "url": absolute(reviewer.url)}
+    return ORGANISATION
 
 
 def _grade_words(verdict, certainty):
@@ -51,6 +62,10 @@ def claim_review(claim, version, *, pinned, articles=None, first=None):
     first = first or claim.versions.order_by("number").first()
     published = first.approved_at if first else claim.first_published_at or claim.published_at
     modified = version.approved_at if version is not None else claim.published_at
+    if version is not None and pinned:
+        reviewer = version.approved_by if version.approved_by_id else None
+    else:
+        reviewer = claim.last_reviewed_by if claim.last_reviewed_by_id else None
     rating = {
         "@type": "Rating",
         "alternateName": _grade_words(state["verdict"], state["certainty"]),
@@ -74,14 +89,15 @@ def claim_review(claim, version, *, pinned, articles=None, first=None):
         "url": claim_url(claim, version.number if version is not None and pinned else None),
         "claimReviewed": state["statement"],
         "author": ORGANISATION,
-        "reviewedBy": ORGANISATION,
+        "reviewedBy": reviewed_by(reviewer),
         "reviewRating": rating,
         "itemReviewed": {"@type": "Claim", "appearance": appearance},
         "inLanguage": "en",
     }
     if version is not None:
         review["version"] = str(version.number)
-    for key, value in (("datePublished", published), ("dateModified", modified), ("lastReviewed", modified)):
+    last_reviewed = modified if version is not None and pinned else claim.last_reviewed_at or modified
+    for key, value in (("datePublished", published), ("dateModified", modified), ("lastReviewed", last_reviewed)):
         if value:
             review[key] = value.date().isoformat()
     return review
@@ -94,7 +110,8 @@ def as_json_ld(data):
 
 
 def article_claim_reviews(passages):
-    """One ClaimReview per claim an article's published passages make, in three queries in all."""
+    """One ClaimReview per claim an article's published passages make, in three queries in all
+    (four when a named person reviewed one of them)."""
     claims = {p.claim_id: p.claim for p in passages}
     if not claims:
         return []
@@ -102,6 +119,12 @@ def article_claim_reviews(passages):
     for version in ClaimVersion.objects.filter(claim_id__in=claims).order_by("claim_id", "number"):
         first, _latest = versions.get(version.claim_id, (version, version))
         versions[version.claim_id] = (first, version)
+    reviewer_ids = {claim.last_reviewed_by_id for claim in claims.values()} - {None}
+    if reviewer_ids:  # the people who reviewed, with their public profiles, in one query
+        reviewers = get_user_model().objects.select_related("reviewer_profile").in_bulk(reviewer_ids)
+        for claim in claims.values():
+            if claim.last_reviewed_by_id:
+                claim.last_reviewed_by = reviewers[claim.last_reviewed_by_id]
     appearances = {}
     for passage in Passage.objects.published().filter(claim_id__in=claims).select_related("article"):
         appearances.setdefault(passage.claim_id, set()).add(passage.article)

@@ -206,6 +206,60 @@ def locate_quote(text, quote, start=None):
     return first
 
 
+# What a pasted quote often has in another form than the article: curly or straight quotes, dashes.
+TYPOGRAPHIC = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`", "'"),
+        **dict.fromkeys("“”„‟″", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+    }
+)
+
+
+def folded(text):
+    """``text`` with typographic variants made plain, every run of spaces and line breaks as one
+    space and "…" as "...", with the offset in ``text`` each folded character came from."""
+    out, origins, in_space = [], [], False
+    for index, char in enumerate(text):
+        if char.isspace():
+            if not in_space:
+                out.append(" ")
+                origins.append(index)
+            in_space = True
+            continue
+        in_space = False
+        plain = "..." if char == "…" else char.translate(TYPOGRAPHIC)
+        out.append(plain)
+        origins.extend([index] * len(plain))
+    return "".join(out), origins
+
+
+def match_quote(text, quote, start=None):
+    """Where ``quote`` is in ``text``, and the text's own characters there: ``(start, exact_quote)``.
+
+    A quote pasted with straight apostrophes where the article has curly ones (or other dashes,
+    spaces or line breaks) is found all the same, and the article's exact characters are returned,
+    so a passage always stores what the article says. With ``start`` the match must be exact.
+    """
+    try:
+        return locate_quote(text, quote, start), quote
+    except QuoteNotFound:
+        if start is not None or not quote or not quote.strip():
+            raise
+    haystack, origins = folded(text)
+    needle = folded(quote.strip())[0]
+    first = haystack.find(needle)
+    if first < 0:
+        raise QuoteNotFound("This quote does not occur in the article text; paste it exactly as the article has it.")
+    count = haystack.count(needle)
+    if count > 1:
+        raise QuoteAmbiguous(
+            f"This quote occurs {count} times in the article text; add words around it so it occurs once.", count
+        )
+    begin, end = origins[first], origins[first + len(needle) - 1] + 1
+    return begin, text[begin:end]
+
+
 def fits_one_block(text, start, end):
     """Whether ``text[start:end]`` lies inside one block (paragraph, heading, list item) of the article."""
     try:

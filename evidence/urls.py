@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evidence import cite, dataset, embed, feeds, views
+from evidence import cite, dataset, embed, feeds, reports, share_images, views
 
 app_name = "evidence"
 
@@ -8,12 +8,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("how-we-grade/", views.how_we_grade, name="how-we-grade"),
+    path("reviewers/<slug:slug>/", views.reviewer_detail, name="reviewer-detail"),
     path("articles/", views.ArticleListView.as_view(), name="article-list"),
     path(
         "articles/<slug:slug>/",
         views.ArticleDetailView.as_view(),
         name="article-detail",
     ),
+    # Share images for og:image (evidence/share_images.py).
+    path("articles/<slug:slug>/share.png", share_images.article_share_image, name="article-share-image"),
+    path("claims/<slug:slug>/share.png", share_images.claim_share_image, name="claim-share-image"),
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("claims/<slug:slug>/", views.ClaimDetailView.as_view(), name="claim-detail"),
     # The public contract for sites that cite KratomRef (README): keep these paths stable.
@@ -39,6 +43,10 @@ urlpatterns = [
     path("data/", dataset.dataset_list, name="dataset-list"),
     path("data/latest.zip", dataset.dataset_download, name="dataset-latest"),
     path("data/kratomref-dataset-<str:version>.zip", dataset.dataset_download, name="dataset-download"),
+    # Readers report, the desk answers (evidence/reports.py).
+    path("report/", reports.report, name="report"),
+    path("report/thanks/", reports.report_thanks, name="report-thanks"),
+    path("corrections/", reports.corrections, name="corrections"),
     path("warnings/", views.WarningListView.as_view(), name="warning-list"),
     path(
         "warnings/<slug:slug>/",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from evidence.bottom_line import article_bottom_line
 from evidence.charts import library_counts
 from evidence.filters import ArticleFilter, ClaimFilter, StudyFilter, WarningFilter
 from evidence.models import (
@@ -27,6 +28,7 @@ from evidence.models import (
     Passage,
     Polarity,
     Population,
+    ReviewerProfile,
     SlugRedirect,
     SourceArticle,
     Status,
@@ -37,6 +39,7 @@ from evidence.models import (
     Warning,
     Wording,
 )
+from evidence.models.choices import SEVERITY_DEFINITIONS, Severity
 from evidence.search import search_library
 from evidence.structured import article_claim_reviews, claim_review
 from evidence.text import render_structure
@@ -197,16 +200,24 @@ class ArticleDetailView(PublishedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        passages = list(Passage.objects.filter(article=article).for_article())
+        passages, omitted, unfound = article_review_rows(article)
         context["structure"] = render_structure(article.text, passages)
         context["passages"] = passages
-        context["omitted_warnings"] = Warning.objects.omitted_by(article)
+        context["omitted_warnings"] = omitted
         context["scorecard"] = scorecard(passages)
         context["claim_reviews"] = article_claim_reviews(passages)
-        context["unfound_references"] = article.unfound_references.filter(
-            claim__in=Claim.objects.published()
-        ).select_related("claim")
+        context["unfound_references"] = unfound
+        context["bottom_line"] = article_bottom_line(article, passages, omitted, unfound)
         return context
+
+
+def article_review_rows(article):
+    """What an article page shows of its review, fetched once: its published passages (with their
+    claims), the warnings it leaves out and the references it cites that could not be found."""
+    passages = list(Passage.objects.filter(article=article).for_article())
+    omitted = list(Warning.objects.omitted_by(article))
+    unfound = list(article.unfound_references.filter(claim__in=Claim.objects.published()).select_related("claim"))
+    return passages, omitted, unfound
 
 
 def scorecard(passages):
@@ -308,7 +319,7 @@ class WarningDetailView(PublishedDetailView):
 
 
 def how_we_grade(request):
-    """The public legend: what each verdict, certainty, wording and polarity means."""
+    """The public legend: what each verdict, certainty, wording, polarity and warning severity means."""
 
     def scale(choices, definitions):
         return [(value, label, definitions[value]) for value, label in choices.choices]
@@ -318,8 +329,22 @@ def how_we_grade(request):
         "certainties": scale(Certainty, CERTAINTY_DEFINITIONS),
         "wordings": scale(Wording, WORDING_DEFINITIONS),
         "polarities": scale(Polarity, POLARITY_DEFINITIONS),
+        "severities": scale(Severity, SEVERITY_DEFINITIONS)[::-1],  # most serious first, like the other scales
+        "reviewers": ReviewerProfile.objects.filter(show_name=True),
     }
     return render(request, "evidence/how_we_grade.html", context)
+
+
+def reviewer_detail(request, slug):
+    """A named reviewer's public profile: who they are, their conflicts, and what they last reviewed."""
+    profile = ReviewerProfile.objects.filter(slug=slug, show_name=True).select_related("user").first()
+    if profile is None:
+        raise Http404("No such reviewer.")
+    reviewed = {
+        "claims": Claim.objects.published().filter(last_reviewed_by=profile.user).order_by("statement"),
+        "warnings": Warning.objects.published().filter(last_reviewed_by=profile.user).order_by("title"),
+    }
+    return render(request, "evidence/reviewer_detail.html", {"profile": profile, **reviewed})
 
 
 @rate_limited("search")

@@ -73,6 +73,19 @@ class KratomRefAdminSite(AdminSite):
     login_form = TwoFactorLoginForm
     site_header = site_title = "KratomRef curation"
     index_title = "Evidence library"
+    index_template = "admin/desk_index.html"  # the desk's counts above the app list
+
+    def get_urls(self):
+        from django.urls import path
+        from evidence.admin_desk import desk_view
+
+        return [path("desk/", self.admin_view(desk_view), name="desk"), *super().get_urls()]
+
+    def index(self, request, extra_context=None):
+        from evidence.services.desk import desk_for
+
+        desk = desk_for(request.user) if request.user.is_active and request.user.is_staff else None
+        return super().index(request, {**(extra_context or {}), "desk": desk})
 
     def has_permission(self, request):
         user = request.user

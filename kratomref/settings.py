@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",  # /sitemap.xml (evidence/seo.py)
     "django_filters",
     "rest_framework",
     "drf_spectacular",
@@ -131,6 +132,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "evidence.middleware.DesignedErrorPagesMiddleware",  # last: development serves the site's own 404
 ]
 
 # Login throttling: Axes refuses a locked-out username or address before any password is hashed.
@@ -154,6 +156,12 @@ RATE_LIMITS = {"search": os.environ.get("RATE_LIMIT_SEARCH", "60/60")}
 # Longest a public request's single query may run on PostgreSQL (0: no limit). Set per request, so
 # migrations, the admin, exports and restores are never cut short.
 PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", "3000"))
+# How long opening an item for review marks it "being reviewed by …" for other curators (soft lock).
+DESK_LOCK_MINUTES = int(os.environ.get("DESK_LOCK_MINUTES", "30"))
+# Development (DEBUG) shows the site's own 404 and 500 pages, as readers see them; a developer who
+# wants Django's technical pages (tracebacks, the URL patterns tried) sets DEBUG_ERROR_PAGES=1.
+DEBUG_ERROR_PAGES = env_bool("DEBUG_ERROR_PAGES", default=False)
+DEFAULT_EXCEPTION_REPORTER = "evidence.middleware.DesignedErrorReporter"
 # Where the curators' admin lives; a less obvious path keeps idle scanners off the login form.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
@@ -288,6 +296,8 @@ MEDIA_URL = "/media/"
 # No login, JSON only (no browsable API: the site's CSP forbids its inline scripts). Anonymous
 # readers are limited by the site's one rate limiter (kratomref/ratelimit.py) under the name "api".
 RATE_LIMITS["api"] = os.environ.get("RATE_LIMIT_API", "300/60")
+# Reports a reader may send per address through the form at /report/ (evidence/reports.py).
+RATE_LIMITS["report"] = os.environ.get("RATE_LIMIT_REPORT", "5/3600")
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],

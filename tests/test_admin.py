@@ -6,7 +6,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence import services
-from evidence.models import ChangeRequest, Claim, ClaimVersion, DatasetRelease, Passage, Status, Warning
+from evidence.models import (
+    ChangeRequest,
+    Claim,
+    ClaimVersion,
+    DatasetRelease,
+    Passage,
+    ReaderReport,
+    SearchSynonym,
+    Status,
+    StudyNotice,  # read-only: notices come from import_retractions
+    Warning,
+)
 from tests.factories import (
     make_article,
     make_claim,
@@ -33,6 +44,7 @@ def populate():
     make_unfound_reference(article=article, claim=claim)
     make_warning(claims=[claim])
     make_substance()
+    SearchSynonym.objects.create(terms=["liver damage", "hepatotoxicity"])
     public = make_claim()  # version 1, and a pending change to it
     services.claim_update(claim=public, by=make_reviewer(), verdict="mixed", change_note="Newer evidence.")
     return article, claim
@@ -50,7 +62,11 @@ def test_every_changelist_add_form_and_change_form_renders(admin_client, model):
     # login records from logins: none is added by hand, and their admins say so.
     addable = admin.site._registry[model].has_add_permission(add.wsgi_request)
     assert add.status_code == (200 if addable else 403)
-    assert addable or model in (ChangeRequest, ClaimVersion, DatasetRelease) or opts.app_label == "axes"
+    assert (
+        addable
+        or model in (ChangeRequest, ClaimVersion, DatasetRelease, ReaderReport, StudyNotice)
+        or opts.app_label == "axes"
+    )
     obj = model._default_manager.first()
     if obj is not None:
         change = editor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))

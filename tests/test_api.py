@@ -279,7 +279,7 @@ def filterable():
     return article
 
 
-CLAIM_ROWS, LIST_ROWS = ".claim-row a", "main ul li > a"
+CLAIM_ROWS, LIST_ROWS = ".claim-row a", "main ul:not(.chip-list) li > a"  # not the active-filter chips
 
 
 SAME_AS_HTML = [

@@ -76,3 +76,26 @@ def test_a_reviewers_edit_waits_until_a_second_editor_approves_it(server, browse
     for page in (reader, reviewer, editor):
         assert page.js_errors == [], page.js_errors
         page.context.close()
+
+
+def test_the_claim_form_with_many_passages_fits_a_1280_pixel_screen(server, browser):
+    """Inline tables wrap their quotes and notes instead of widening the page past the screen."""
+    claim = max(Claim.objects.all(), key=lambda c: c.passages.count())
+    reviewer = sign_in(browser, server, "browser-reviewer")
+    reviewer.set_viewport_size({"width": 1280, "height": 800})
+    reviewer.goto(server.url + f"/admin/evidence/claim/{claim.pk}/change/")
+    assert reviewer.locator(".inline-related, .tabular tr.has_original").count() > 3
+    width = reviewer.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the form is {width} px wide"
+    quote = reviewer.locator("td.field-quote textarea").first
+    box = quote.bounding_box()
+    assert box["height"] >= quote.evaluate("el => el.scrollHeight") - 2  # the whole pasted quote shows
+
+
+def test_the_desk_is_the_first_thing_a_curator_sees(server, browser):
+    editor = sign_in(browser, server, "browser-editor")
+    counts = editor.locator("#desk-counts")
+    assert "Waiting for me" in counts.inner_text()
+    counts.get_by_role("link", name="Curation desk").click()
+    editor.wait_for_url(re.compile(r"/admin/desk/$"))
+    assert editor.get_by_role("heading", name=re.compile("Due for re-review")).is_visible()

@@ -62,14 +62,12 @@ def studied_claim(*, certainty="low", statement=None):
 # ---------------------------------------------------------------- evidence profile (claim page)
 
 
-def test_profile_shows_each_design_with_its_studies_in_the_column_of_their_direction(client):
+def test_profile_shows_each_design_strength_with_its_studies_in_the_column_of_their_direction(client):
     claim = studied_claim()
     svg = chart(page(client, claim.get_absolute_url()), "profile")
-    assert svg.get("role") == "img"
-    rows = {
-        next(c for c in classes(g) if c.startswith("design-")): g for g in svg.iter(f"{SVG}g") if "row" in classes(g)
-    }
-    assert list(rows) == ["design-rct", "design-cross-sectional-survey", "design-animal"]  # strongest first
+    assert svg.get("role") == "group"  # its squares are links, which an img would hide
+    rows = {g.get("data-tier"): g for g in svg.iter(f"{SVG}g") if "row" in classes(g)}
+    assert list(rows) == ["controlled-trial", "self-report-survey", "animal-cell"]  # weighs most first
 
     def squares(row):
         found = {}
@@ -78,12 +76,13 @@ def test_profile_shows_each_design_with_its_studies_in_the_column_of_their_direc
             found[direction] = found.get(direction, 0) + 1
         return found
 
-    assert squares("design-animal") == {"dir-supports": 3}
-    assert squares("design-cross-sectional-survey") == {"dir-mixed": 2}
-    assert squares("design-rct") == {"dir-contradicts": 1}
-    assert "Animal study · 3 studies" in text_of(rows["design-animal"])
-    # Each square names its study for a pointer user.
-    first = next(rows["design-rct"].iter(f"{SVG}title"))
+    assert squares("animal-cell") == {"dir-supports": 3}
+    assert squares("self-report-survey") == {"dir-mixed": 2}
+    assert squares("controlled-trial") == {"dir-contradicts": 1}
+    assert "Animal, cell and lab studies" in text_of(rows["animal-cell"])
+    assert "indirect · not an effect in people · 3 studies" in text_of(rows["animal-cell"])
+    # Each square names its study, for a pointer user and as the name of its link.
+    first = next(rows["controlled-trial"].iter(f"{SVG}title"))
     assert text_of(first).endswith("Randomised controlled trial: contradicts")
 
 
@@ -91,17 +90,22 @@ def test_profile_title_description_and_table_say_what_the_chart_shows(client):
     claim = studied_claim()
     html = page(client, claim.get_absolute_url())
     title, desc = title_and_desc(chart(html, "profile"))
-    assert title == "Evidence profile: 6 studies by design and direction"
+    assert title == "Evidence profile: 6 studies by design strength and direction"
     assert claim.statement in desc and "mixed · low certainty" in desc
-    assert "Animal study: 3 supports" in desc
-    assert "Cross-sectional survey: 2 mixed" in desc
-    assert "Randomised controlled trial: 1 contradicts" in desc
+    assert "Animal, cell and lab studies (indirect · not an effect in people; animal study 3): 3 supports" in desc
+    assert "Uncontrolled self-report surveys (uncontrolled · weighs less; cross-sectional survey 2): 2 mixed" in desc
+    assert "Controlled trials (controlled · weighs most; randomised controlled trial 1): 1 contradicts" in desc
     table = BeautifulSoup(html, "html.parser").select_one(".evidence-profile details table")
     headers = [th.get_text(strip=True) for th in table.select("thead th")]
     assert headers == ["Design", "Supports", "Contradicts", "Mixed", "Neutral", "Total"]
+    assert [tbody["data-tier"] for tbody in table.select("tbody")] == [
+        "controlled-trial",
+        "self-report-survey",
+        "animal-cell",
+    ]
     cells = {
         tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
-        for tr in table.select("tbody tr")
+        for tr in table.select("tbody tr[data-design]")
     }
     assert cells == {
         "Randomised controlled trial": ["0", "1", "0", "0", "1"],

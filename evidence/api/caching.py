@@ -19,9 +19,11 @@ from evidence.models import (
     ClaimVersion,
     Evidence,
     Passage,
+    ReviewerProfile,
     SlugRedirect,
     SourceArticle,
     Study,
+    StudyNotice,
     Substance,
     UnfoundReference,
     Warning,
@@ -41,6 +43,8 @@ CHANGE_COLUMNS = [
     (UnfoundReference, "updated_at"),
     (ClaimVersion, "approved_at"),
     (SlugRedirect, "created_at"),
+    (StudyNotice, "imported_at"),  # a new or changed retraction notice (import_retractions)
+    (ReviewerProfile, "updated_at"),  # a reviewer chose to be named, or not (reviewed_by)
 ]
 
 

@@ -19,11 +19,13 @@ from evidence.models import (
     Evidence,
     SourceArticle,
     Study,
+    StudyNotice,
     Substance,
     UnfoundReference,
     Warning,
     Wording,
 )
+from evidence.services.desk import public_reviewer
 
 
 def api_url(name, **kwargs):
@@ -98,7 +100,7 @@ class WarningRefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Warning
-        fields = ["slug", "title", "severity", "url", "api_url"]
+        fields = ["slug", "title", "severity", "certainty", "url", "api_url"]
 
 
 # Passages as W3C Web Annotations (https://www.w3.org/TR/annotation-model/) ------------------------
@@ -227,6 +229,41 @@ class AnnotationSerializer(serializers.Serializer):
 # Claims ------------------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {"name": {"type": "string"}, "url": {"type": "string", "format": "uri", "nullable": True}},
+        "required": ["name", "url"],
+    }
+)
+class ReviewedByField(serializers.Field):
+    """Who last reviewed an item, as readers see it: a reviewer who chose to be named, else the team."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault(
+            "help_text",
+            "Who last reviewed it: “the KratomRef editors”, or a reviewer who chose to be named. Null before "
+            "its first review.",
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, item):
+        if not item.last_reviewed_at:
+            return None
+        reviewer = public_reviewer(item.last_reviewed_by if item.last_reviewed_by_id else None)
+        return {"name": reviewer.name, "url": absolute(reviewer.url) if reviewer.url else None}
+
+
+REVIEW_FIELDS = ["last_reviewed_at", "next_review_due", "reviewed_by"]
+REVIEW_FIELD_HELP = {
+    "last_reviewed_at": {"help_text": "When the review readers see was last confirmed (null before the first)."},
+    "next_review_due": {"help_text": "When it is due to be reviewed again."},
+}
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     grade = serializers.CharField(source="grade_label", help_text="Verdict and certainty as readers see them.")
     substances = SubstanceRefSerializer(many=True)
@@ -237,6 +274,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     )
     version_url = serializers.SerializerMethodField(help_text="The current version's pinned, citable page.")
     versions_url = serializers.SerializerMethodField(help_text="Every review version, in this API.")
+    reviewed_by = ReviewedByField()
     url = PageUrlField()
     api_url = ApiUrlField("claim-detail")
 
@@ -259,10 +297,11 @@ class ClaimSerializer(serializers.ModelSerializer):
             "versions_url",
             "first_published_at",
             "published_at",
+            *REVIEW_FIELDS,
             "url",
             "api_url",
         ]
-        extra_kwargs = {"summary": {"help_text": "The reviewer's summary, in Markdown."}}
+        extra_kwargs = {"summary": {"help_text": "The reviewer's summary, in Markdown."}, **REVIEW_FIELD_HELP}
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_version_url(self, claim):
@@ -358,6 +397,16 @@ class ClaimVersionDetailSerializer(ClaimVersionSerializer):
 # Studies, articles, substances, warnings ---------------------------------------------------------
 
 
+class StudyNoticeSerializer(serializers.ModelSerializer):
+    date = serializers.DateField(source="notice_date", allow_null=True, help_text="When the notice appeared.")
+    url = serializers.CharField(source="link", help_text="The notice itself (its page or doi.org); may be empty.")
+
+    class Meta:
+        model = StudyNotice
+        fields = ["nature", "date", "url", "source"]
+        extra_kwargs = {"source": {"help_text": "Where the notice was recorded, e.g. Retraction Watch."}}
+
+
 class StudySerializer(serializers.ModelSerializer):
     authors = serializers.SerializerMethodField(help_text="The authors, when they were confirmed; else empty.")
     # Addresses curators recorded are given as recorded (not every one is a strict RFC 3986 URI).
@@ -365,6 +414,10 @@ class StudySerializer(serializers.ModelSerializer):
     verified_on = serializers.CharField(help_text="The page its identifiers were checked on.")
     reader_url = serializers.CharField(help_text="Where to read it: doi.org, PubMed, or its own address.")
     claim_count = serializers.IntegerField(help_text="Published claims that cite it.")
+    notices = StudyNoticeSerializer(
+        many=True,
+        help_text="Publishers' notices about it: retraction, expression of concern, correction, reinstatement.",
+    )
     url = PageUrlField()
     api_url = ApiUrlField("study-detail", lookup="key")
 
@@ -389,6 +442,7 @@ class StudySerializer(serializers.ModelSerializer):
             "finding",
             "verified_on",
             "claim_count",
+            "notices",
             "url",
             "api_url",
         ]
@@ -505,13 +559,25 @@ class SubstanceDetailSerializer(SubstanceSerializer):
 class WarningSerializer(serializers.ModelSerializer):
     substances = SubstanceRefSerializer(many=True)
     study_count = serializers.IntegerField(help_text="Published studies behind it.")
+    reviewed_by = ReviewedByField()
     url = PageUrlField()
     api_url = ApiUrlField("warning-detail")
 
     class Meta:
         model = Warning
-        fields = ["slug", "title", "severity", "text", "substances", "study_count", "url", "api_url"]
-        extra_kwargs = {"text": {"help_text": "The warning, in Markdown."}}
+        fields = [
+            "slug",
+            "title",
+            "severity",
+            "certainty",
+            "text",
+            "substances",
+            "study_count",
+            *REVIEW_FIELDS,
+            "url",
+            "api_url",
+        ]
+        extra_kwargs = {"text": {"help_text": "The warning, in Markdown."}, **REVIEW_FIELD_HELP}
 
 
 class WarningDetailSerializer(WarningSerializer):

@@ -225,6 +225,7 @@ class ClaimViewSet(LibraryViewSet):
     def list_queryset(self):
         return self.annotate(
             Claim.objects.published()
+            .select_related("last_reviewed_by__reviewer_profile")
             .annotate(verdict_rank=rank("verdict", Verdict.values), certainty_rank=rank("certainty", Certainty.values))
             .prefetch_related(Prefetch("substances", queryset=Substance.objects.published()))
             .order_by("statement")
@@ -346,6 +347,7 @@ class WarningViewSet(LibraryViewSet):
         return (
             Warning.objects.published()
             .for_list()
+            .select_related("last_reviewed_by__reviewer_profile")
             .annotate(severity_rank=WarningQuerySet.SEVERITY_ORDER)
             .order_by("severity_rank", "title")
         )

@@ -37,9 +37,11 @@ def slugs(items, attr="slug"):
 
 
 def approver_label(version):
-    """Who approved a version, as the public may read it: never an account name."""
+    """Who approved a version, as the public may read it: never an account name, a reviewer's public
+    name only when they chose to be named."""
     if version.approved_by_id:
-        return EDITORS
+        profile = getattr(version.approved_by, "reviewer_profile", None)
+        return profile.public_name if profile is not None and profile.show_name else EDITORS
     if version.approved_by_system:
         return SYSTEM_ACTORS.get(version.approved_by_system, version.approved_by_system)
     return ""
@@ -80,12 +82,14 @@ def claim_rows():
 def claim_version_rows():
     versions = (
         ClaimVersion.objects.filter(claim__status=Status.PUBLISHED)
-        .select_related("claim")
+        .select_related("claim", "approved_by__reviewer_profile")
         .only(
             "claim__slug",
             "number",
             "approved_at",
-            "approved_by_id",
+            "approved_by__id",
+            "approved_by__reviewer_profile__show_name",
+            "approved_by__reviewer_profile__public_name",
             "approved_by_system",
             "change_note",
             "snapshot",
@@ -228,6 +232,7 @@ def warning_rows():
             "url": absolute(w.get_absolute_url()),
             "title": w.title,
             "severity": w.severity,
+            "certainty": w.certainty,
             "text": w.text,
             "substances": slugs(w.substances.all()),
             "studies": slugs(w.studies.all(), "key"),

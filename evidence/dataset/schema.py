@@ -113,8 +113,9 @@ TABLES = [
             col(
                 "approved_by",
                 "string",
-                f"“{EDITORS}” when an editor approved it, or the system that did (e.g. the seed library loader); "
-                "empty when not recorded. Account names are never published.",
+                f"“{EDITORS}” when an editor approved it (or the editor's public name, when they chose to be "
+                "named), or the system that did (e.g. the seed library loader); empty when not recorded. "
+                "Account names are never published.",
             ),
             col("change_note", "string", "What changed for readers, and why.", required=True),
             col("statement", "string", "The statement as this version recorded it.", required=True),
@@ -231,6 +232,13 @@ TABLES = [
             col("url", "string", URL, required=True, fmt="uri"),
             col("title", "string", "Its title.", required=True),
             col("severity", "string", "How serious it is.", required=True, enum=Severity),
+            col(
+                "certainty",
+                "string",
+                "How sure the evidence lets us be that the harm is real, graded as for a claim.",
+                required=True,
+                enum=Certainty,
+            ),
             col("text", "string", "The warning (Markdown).", required=True),
             col("substances", "array", "Slugs of the published substances it concerns."),
             col("studies", "array", "Keys of the published studies behind it."),

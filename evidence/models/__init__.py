@@ -5,6 +5,8 @@ querysets.py  named reads: published(), for_list(), for_detail(), search(q), …
 library.py    the models themselves
 workflow.py   change requests waiting for approval, and immutable claim review versions
 datasets.py   published releases of the bulk dataset (evidence/dataset/)
+vocabulary.py the curated search vocabulary (readers' words for the library's)
+desk.py       review schedules, reviewers' public profiles, study notices, reader reports
 """
 
 from evidence.models.choices import (
@@ -16,9 +18,12 @@ from evidence.models.choices import (
     WORDING_DEFINITIONS,
     Certainty,
     Direction,
+    NoticeNature,
     Placement,
     Polarity,
     Population,
+    ReportKind,
+    ReportState,
     Severity,
     Status,
     StudyDesign,
@@ -30,6 +35,7 @@ from evidence.models.choices import (
     text_hash,
 )
 from evidence.models.datasets import DatasetRelease
+from evidence.models.desk import ReaderReport, ReviewerProfile, ReviewSchedule, StudyNotice, add_months
 from evidence.models.library import (
     Claim,
     Evidence,
@@ -53,6 +59,7 @@ from evidence.models.querysets import (
     SubstanceQuerySet,
     WarningQuerySet,
 )
+from evidence.models.vocabulary import SearchSynonym
 from evidence.models.workflow import ChangeItem, ChangeRequest, ClaimVersion
 
 __all__ = [
@@ -71,13 +78,20 @@ __all__ = [
     "DatasetRelease",
     "Direction",
     "Evidence",
+    "NoticeNature",
     "Passage",
     "PassageQuerySet",
     "Placement",
     "Polarity",
     "Population",
     "PublishableQuerySet",
+    "ReaderReport",
+    "ReportKind",
+    "ReportState",
+    "ReviewSchedule",
     "Reviewed",
+    "ReviewerProfile",
+    "SearchSynonym",
     "SearchableQuerySet",
     "Severity",
     "SlugRedirect",
@@ -86,6 +100,7 @@ __all__ = [
     "Status",
     "Study",
     "StudyDesign",
+    "StudyNotice",
     "StudyQuerySet",
     "Substance",
     "SubstanceKind",
@@ -97,6 +112,7 @@ __all__ = [
     "Warning",
     "WarningQuerySet",
     "Wording",
+    "add_months",
     "choices_check",
     "text_hash",
 ]

@@ -176,7 +176,42 @@ class Severity(models.TextChoices):
     HIGH = "high", _("High")
 
 
+# What each warning severity means: how bad the harm is when it happens, not how likely it is or how
+# sure the evidence lets us be (that is the warning's certainty, graded as for a claim).
+SEVERITY_DEFINITIONS = {
+    Severity.HIGH: _(
+        "The harm can be life-threatening or lasting, or can need hospital care: for example dependence, "
+        "liver injury or a fatal overdose."
+    ),
+    Severity.MODERATE: _(
+        "The harm can need medical attention or cause real trouble, but is usually not life-threatening "
+        "and passes with care or on stopping."
+    ),
+    Severity.LOW: _("The harm is unpleasant or inconvenient and usually passes on its own."),
+}
+
+
 # Statuses of items the public has not seen; changing anything else waits for a second person.
 REVIEWER_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 # Statuses whose item the public sees: published, or withdrawn (answers 410 with an explanation).
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.WITHDRAWN)
+
+
+class NoticeNature(models.TextChoices):
+    """What a publisher said about a study after it appeared (NISO CREC, Retraction Watch's terms)."""
+
+    RETRACTION = "retraction", _("Retracted")
+    CONCERN = "concern", _("Expression of concern")
+    CORRECTION = "correction", _("Corrected")
+    REINSTATEMENT = "reinstatement", _("Reinstated")
+
+
+class ReportKind(models.TextChoices):
+    ERROR = "error", _("Report an error")
+    REVIEW = "review", _("Ask us to review an article")
+
+
+class ReportState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    DISMISSED = "dismissed", _("Dismissed")

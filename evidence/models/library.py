@@ -14,6 +14,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -35,6 +36,7 @@ from evidence.models.choices import (
     choices_check,
     text_hash,
 )
+from evidence.models.desk import ReviewSchedule
 from evidence.models.querysets import (
     ClaimQuerySet,
     PassageQuerySet,
@@ -184,7 +186,7 @@ class SourceArticle(Reviewed):
             raise ValidationError(_("The article text does not match its content hash."))
 
 
-class Claim(Reviewed):
+class Claim(ReviewSchedule, Reviewed):
     Topic = Topic
 
     Verdict = Verdict
@@ -325,6 +327,16 @@ class Study(Reviewed):
         return " ".join(part for part in [author, str(self.year or "")] if part) or self.key
 
     @property
+    def link_label(self):
+        """The study's name where a page links to it: first author and year when the authors are
+        confirmed, else its title shortened and the year — never a bare year (``short_citation`` is
+        one when the authors are hidden)."""
+        if self.first_author:
+            return self.short_citation
+        title = Truncator(" ".join(self.title.split())).words(8, truncate="…")
+        return f"{title} ({self.year})" if self.year else title
+
+    @property
     def doi_url(self):
         return f"https://doi.org/{self.doi}" if self.doi else ""
 
@@ -336,6 +348,27 @@ class Study(Reviewed):
     def reader_url(self):
         """Where a reader should go to read the study: doi.org or PubMed before any other copy."""
         return self.doi_url or self.pubmed_url or self.url
+
+    @property
+    def notice_badge(self):
+        """The publisher's notice readers should see first (``StudyNotice.SEVERITY``), or None.
+
+        Reads ``notices`` as the page's queryset prefetched them. A reinstatement supersedes the
+        retractions and expressions of concern dated before it; corrections stand. Among notices of
+        one nature the newest wins.
+        """
+        notice_model = self.notices.model
+        nature = notice_model.Nature
+
+        def day(notice):
+            return notice.notice_date.toordinal() if notice.notice_date else 0
+
+        notices = list(self.notices.all())
+        reinstated = max((day(n) for n in notices if n.nature == nature.REINSTATEMENT), default=None)
+        if reinstated is not None:
+            superseded = {nature.RETRACTION, nature.CONCERN}
+            notices = [n for n in notices if n.nature not in superseded or day(n) > reinstated]
+        return min(notices, key=lambda n: (notice_model.SEVERITY.index(n.nature), -day(n)), default=None)
 
 
 class Evidence(Versioned):
@@ -450,14 +483,22 @@ class Passage(Versioned):
             raise ValidationError({"quote": _("This quote overlaps another passage: %(other)s") % {"other": other}})
 
 
-class Warning(Reviewed):
+class Warning(ReviewSchedule, Reviewed):
     Severity = Severity
 
     Status = Status
 
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200, unique=True)
-    severity = models.CharField(max_length=20, choices=Severity)
+    severity = models.CharField(
+        max_length=20, choices=Severity, help_text=_("How serious the harm is when it happens.")
+    )
+    certainty = models.CharField(
+        max_length=20,
+        choices=Certainty,
+        default=Certainty.VERY_LOW,
+        help_text=_("How sure the evidence lets us be that the harm is real, graded as for a claim."),
+    )
     text = models.TextField(help_text=_("Markdown; raw HTML is not rendered."))
     substances = models.ManyToManyField(Substance, blank=True, related_name="warnings")
     studies = models.ManyToManyField(Study, blank=True, related_name="warnings")
@@ -483,6 +524,7 @@ class Warning(Reviewed):
         permissions = [("publish_warning", "Can approve warnings: publish, withdraw, approve changes")]
         constraints = [
             choices_check("severity", Severity, "evidence_warning_severity_valid"),
+            choices_check("certainty", Certainty, "evidence_warning_certainty_valid"),
             choices_check("status", Status, "evidence_warning_status_valid"),
         ]
 

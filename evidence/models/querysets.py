@@ -81,12 +81,13 @@ class ClaimQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        return self.prefetch_related(
+        return self.select_related("last_reviewed_by__reviewer_profile").prefetch_related(
             Prefetch("substances", queryset=library.Substance.objects.published()),
             Prefetch(
                 "evidence",
                 queryset=library.Evidence.objects.filter(study__in=library.Study.objects.published())
                 .select_related("study")
+                .prefetch_related("study__notices")  # each study's retraction/correction badge
                 .order_by("study__year", "study__title", "pk"),  # ties too: a page renders the same every time
             ),
             Prefetch(
@@ -114,12 +115,15 @@ class StudyQuerySet(SearchableQuerySet):
         return self.filter(status=Status.PUBLISHED, is_verified=True)
 
     def for_list(self):
-        return self.annotate(
-            claim_count=Count("evidence", filter=Q(evidence__claim__status=Status.PUBLISHED))
-        ).order_by("-year", "title", "pk")
+        return (
+            self.annotate(claim_count=Count("evidence", filter=Q(evidence__claim__status=Status.PUBLISHED)))
+            .prefetch_related("notices")  # the retraction/correction badge
+            .order_by("-year", "title", "pk")
+        )
 
     def for_detail(self):
         return self.prefetch_related(
+            "notices",
             Prefetch(
                 "evidence",
                 queryset=library.Evidence.objects.filter(claim__status=Status.PUBLISHED)
@@ -166,9 +170,12 @@ class WarningQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        return self.prefetch_related(
+        return self.select_related("last_reviewed_by__reviewer_profile").prefetch_related(
             Prefetch("substances", queryset=library.Substance.objects.published()),
-            Prefetch("studies", queryset=library.Study.objects.published().order_by("-year", "title", "pk")),
+            Prefetch(
+                "studies",
+                queryset=library.Study.objects.published().prefetch_related("notices").order_by("-year", "title", "pk"),
+            ),
             Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
         )
 

@@ -60,6 +60,10 @@ class ChangeRequest(models.Model):
     override_reason = models.TextField(
         blank=True, help_text=_("Why a superuser approved a change they proposed themselves.")
     )
+    corrects_error = models.BooleanField(
+        default=False,
+        help_text=_("The change corrects an error readers saw; it is listed in the public corrections log."),
+    )
 
     class Meta:
         ordering = ["submitted_at", "pk"]

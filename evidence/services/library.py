@@ -25,7 +25,7 @@ from evidence.models import (
 )
 from evidence.services.workflow import _require, library_delete, library_save, status_change
 from evidence.signals import announce_library_change
-from evidence.text import ArticleFormatError, context_around, locate_quote, parse_article
+from evidence.text import ArticleFormatError, context_around, match_quote, parse_article
 
 
 class ArticleImportError(ValueError):
@@ -124,11 +124,11 @@ def passage_place(*, passage, start):
 
 
 def placement_values(*, article, quote, start=None):
-    """The selector fields of ``quote`` anchored in ``article`` (offsets are never typed by hand)."""
-    placed = passage_place(
-        passage=Passage(article=article, quote=quote), start=locate_quote(article.text, quote, start)
-    )
-    fields = ("start", "end", "prefix", "suffix", "placement", "match_score")
+    """The selector fields of ``quote`` anchored in ``article`` (offsets are never typed by hand),
+    with the quote as the article writes it (a pasted straight apostrophe becomes the article's curly one)."""
+    start, quote = match_quote(article.text, quote, start)
+    placed = passage_place(passage=Passage(article=article, quote=quote), start=start)
+    fields = ("quote", "start", "end", "prefix", "suffix", "placement", "match_score")
     return {name: getattr(placed, name) for name in fields}
 
 

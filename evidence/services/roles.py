@@ -11,20 +11,32 @@ from django.contrib.auth.models import Group, Permission
 LIBRARY_MODELS = ["substance", "sourcearticle", "claim", "passage", "study", "evidence", "warning", "unfoundreference"]
 REVIEWER_DELETABLE = ["passage", "evidence", "unfoundreference"]
 # Dataset releases are read-only in the admin; editors make one with the release view (evidence/admin.py).
-READ_ONLY_MODELS = ["changerequest", "claimversion", "datasetrelease"]
+READ_ONLY_MODELS = ["changerequest", "claimversion", "datasetrelease", "studynotice"]
+# Each curator keeps their own public profile (the admin shows a curator only theirs).
+OWN_MODELS = ["reviewerprofile"]
+OWN = [f"{action}_{model}" for model in OWN_MODELS for action in ("view", "add", "change")]
+# What readers send: both roles read and answer reports; readers add them, only superusers delete.
+DESK = [f"{action}_{model}" for model in ["readerreport"] for action in ("view", "change")]
+# Site vocabulary that is not library content: editors curate it, reviewers read it.
+EDITOR_CURATED = ["searchsynonym"]
 
 ROLES = {
     "Reviewer": {
         "codenames": [f"{action}_{model}" for model in LIBRARY_MODELS for action in ("view", "add", "change")]
         + [f"delete_{model}" for model in REVIEWER_DELETABLE]
-        + [f"view_{model}" for model in READ_ONLY_MODELS],
+        + [f"view_{model}" for model in READ_ONLY_MODELS + EDITOR_CURATED]
+        + OWN
+        + DESK,
         "history": True,
     },
     "Editor": {
         "codenames": [f"{action}_{model}" for model in LIBRARY_MODELS for action in ("view", "add", "change", "delete")]
         + [f"publish_{model}" for model in ("substance", "sourcearticle", "claim", "study", "warning")]
         + [f"view_{model}" for model in READ_ONLY_MODELS]
-        + ["change_changerequest", "approve_changerequest", "release_datasetrelease"],
+        + ["change_changerequest", "approve_changerequest", "release_datasetrelease"]
+        + [f"{action}_{model}" for model in EDITOR_CURATED for action in ("view", "add", "change", "delete")]
+        + OWN
+        + DESK,
         "history": True,
     },
 }

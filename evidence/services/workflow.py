@@ -25,6 +25,7 @@ from evidence.models import (
     Evidence,
     Passage,
     Reviewed,
+    ReviewSchedule,
     SourceArticle,
     Status,
     Study,
@@ -40,6 +41,7 @@ SYSTEM_ACTORS = {
     "import-command": "the import_articles command",
     "scale-generator": "the synthetic library generator",
     "migration": "a data migration",
+    "retraction-import": "the import_retractions command",
 }
 
 CONFLICT_MESSAGE = (
@@ -57,6 +59,9 @@ WORKFLOW_FIELDS = {
     "version",
     "created_at",
     "updated_at",
+    "last_reviewed_at",
+    "last_reviewed_by",
+    "next_review_due",
 }
 
 
@@ -70,13 +75,16 @@ class Transition:
     four_eyes: bool = False  # the person who made the change cannot approve it
     needs_note: bool = False
     staged: bool = False  # a change to a public item: proposed now, applied when a second person approves
+    note_prompt: str = "Write a change note: what the public will read differently, and why."
 
 
 # The workflow: the only status moves there are, with who may make each. Published → draft is not a
 # move: a change to a published item is a pending change. A withdrawn item stays 410 for good.
 TRANSITIONS = {
     (Status.DRAFT, Status.IN_REVIEW): Transition("change"),
-    (Status.IN_REVIEW, Status.DRAFT): Transition("change"),
+    (Status.IN_REVIEW, Status.DRAFT): Transition(
+        "change", needs_note=True, note_prompt="Say why it goes back to draft, so its author knows what to change."
+    ),
     (Status.IN_REVIEW, Status.PUBLISHED): Transition("publish", four_eyes=True, needs_note=True),
     (Status.PUBLISHED, Status.WITHDRAWN): Transition("publish", four_eyes=True, needs_note=True, staged=True),
 }
@@ -506,7 +514,7 @@ def status_change(*, obj, status, by, note="", override_reason="", dry_run=False
     else:
         _require(by, "change", model)
     if rule.needs_note and not note.strip():
-        raise ValidationError("Write a change note: what the public will read differently, and why.")
+        raise ValidationError(rule.note_prompt)
     if rule.staged:
         if dry_run:
             return Outcome(stored)
@@ -539,6 +547,13 @@ def status_change(*, obj, status, by, note="", override_reason="", dry_run=False
     return Outcome(stored)
 
 
+def mark_reviewed(obj, *, by, at):
+    """Record that ``by`` reviewed ``obj`` at ``at``; return the fields to save (the due date follows)."""
+    obj.last_reviewed_at = at
+    obj.last_reviewed_by = actor_user(by)
+    return ["last_reviewed_at", "last_reviewed_by", "next_review_due"]
+
+
 def _write_status(obj, status, *, by, note, override=""):
     now = timezone.now()
     user = actor_user(by)
@@ -551,6 +566,8 @@ def _write_status(obj, status, *, by, note, override=""):
         obj.published_at = now
         obj.approved_by = user
         fields += ["published_at", "approved_by"]
+        if isinstance(obj, ReviewSchedule):
+            fields += mark_reviewed(obj, by=by, at=now)
         if obj.first_published_at is None:
             obj.first_published_at = now
             fields.append("first_published_at")
@@ -592,13 +609,14 @@ def items_seen(request):
 
 
 @transaction.atomic
-def change_approve(*, request, by, note="", override_reason="", dry_run=False, seen=None):
+def change_approve(*, request, by, note="", override_reason="", dry_run=False, seen=None, corrects_error=False):
     """Apply every item of a pending change request in one transaction; record a claim version.
 
     The approver needs the publish permission for the item and cannot be the person who proposed
     the change (a superuser may override with a written reason). Publishing needs a change note.
     A row that moved since the change was proposed refuses the approval: the proposal is out of
-    date and is rejected or proposed again, never applied over the newer state.
+    date and is rejected or proposed again, never applied over the newer state. ``corrects_error``
+    lists the approved change in the public corrections log (/corrections/).
     """
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
     if request.state != ChangeRequest.State.PENDING:
@@ -626,6 +644,7 @@ def change_approve(*, request, by, note="", override_reason="", dry_run=False, s
     request.decided_at = timezone.now()
     request.decision_note = note
     request.override_reason = override_reason.strip() if override else ""
+    request.corrects_error = bool(corrects_error)
     request.save()
     subject = subject_model.objects.get(pk=request.subject_id)
     if subject.status == Status.PUBLISHED and applied_status is None:
@@ -633,7 +652,10 @@ def change_approve(*, request, by, note="", override_reason="", dry_run=False, s
         subject.approved_by = actor_user(by)
         subject._history_user = actor_user(by)
         subject._change_reason = f"approved change {request.pk}"
-        subject.save(update_fields=["published_at", "approved_by", "updated_at", "version"])
+        fields = ["published_at", "approved_by", "updated_at", "version"]
+        if isinstance(subject, ReviewSchedule):
+            fields += mark_reviewed(subject, by=by, at=request.decided_at)
+        subject.save(update_fields=fields)
     from evidence.services.versions import claim_version_record
 
     for claim in Claim.objects.filter(pk__in=_claims_touched(request, subject), status=Status.PUBLISHED):

@@ -7,8 +7,7 @@ from markdown_it import MarkdownIt
 
 from evidence import charts
 from evidence.models import Certainty, Direction, Verdict
-from evidence.profile import evidence_profile as profile_rows
-from evidence.profile import grade_flags
+from evidence.profile import grade_flags, profile_reading, profile_tiers
 
 register = template.Library()
 
@@ -45,6 +44,15 @@ def markdown_filter(source):
     return mark_safe(render_markdown(source))  # sanitised by nh3 above
 
 
+@register.inclusion_tag("includes/_review_dates.html")
+def review_dates(item):
+    """When a claim or warning was last reviewed, by whom (as readers know them), and when it is due again."""
+    from evidence.services.desk import public_reviewer
+
+    reviewer = public_reviewer(item.last_reviewed_by) if item.last_reviewed_at else None
+    return {"item": item, "reviewer": reviewer}
+
+
 @register.inclusion_tag("includes/_grade.html")
 def grade(claim):
     return {"claim": claim}
@@ -57,11 +65,13 @@ def grade(claim):
 def evidence_profile(claim):
     """The claim's studies by design and direction, as a chart and a table, with grade flags."""
     evidence = claim.evidence.all()  # prefetched with its study by Claim.objects.for_detail()
-    rows = profile_rows(evidence)
+    tiers = profile_tiers(evidence)  # the design rows, grouped by how much each design weighs
     return {
         "claim": claim,
-        "rows": rows,
-        "chart": charts.profile_chart(claim, rows),
+        "rows": [row for tier in tiers for row in tier.rows],
+        "tiers": tiers,
+        "reading": profile_reading(tiers, claim),
+        "chart": charts.profile_chart(claim, tiers),
         "flags": grade_flags(claim, evidence),
         "directions": Direction.choices,
     }

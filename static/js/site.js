@@ -59,3 +59,17 @@
     if (current && !card.contains(event.target) && !event.target.closest("mark.passage")) close();
   });
 })();
+
+// Skip links that name a field to focus ("Skip to search"): following one puts the cursor in the
+// field, so a keyboard reader types at once. Without JavaScript the link still scrolls to it.
+(function () {
+  "use strict";
+  document.querySelectorAll("a.skip-link[data-focus]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var field = document.getElementById(link.dataset.focus);
+      if (!field) return;
+      event.preventDefault();
+      field.focus();
+    });
+  });
+})();
