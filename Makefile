@@ -28,8 +28,11 @@ seed: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_seed_library
 
+# Test files run in parallel, one file per worker at a time (pytest-xdist); PYTEST_WORKERS=0 runs
+# them in this process, one after another.
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed $(if $(shell command -v npm),node_modules/.installed)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 screenshots: $(VENV)/.installed node_modules/.installed
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
