@@ -16,7 +16,7 @@ from tests.browsing import live_server, new_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 PASSWORD = "pw-curator-correct-horse"
-EDITOR_CODE = "browsercode1"
+EDITOR_CODES = ["browsercode1", "browsercode2"]  # recovery codes work once: one per sign-in
 SLUG = "kratom-relieves-muscle-soreness"
 ADDED = "A curator added this sentence in the browser."
 
@@ -28,18 +28,20 @@ def server(seed_library_module, django_db_blocker):
             user = User.objects.create_user(name, password=PASSWORD, is_staff=True)
             user.groups.add(Group.objects.get(name=group))
         editor = User.objects.get(username="browser-editor")  # editors sign in with a second factor
-        StaticDevice.objects.create(user=editor, name="recovery codes").token_set.create(token=EDITOR_CODE)
+        device = StaticDevice.objects.create(user=editor, name="recovery codes")
+        for code in EDITOR_CODES:
+            device.token_set.create(token=code)
     with live_server() as server:
         yield server
 
 
-def sign_in(browser, server, username):
+def sign_in(browser, server, username, code=EDITOR_CODES[0]):
     page = new_page(browser)
     page.goto(server.url + "/admin/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     if username == "browser-editor":
-        page.get_by_label("Code").fill(EDITOR_CODE)
+        page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/admin/$"))
     return page
@@ -93,7 +95,7 @@ def test_the_claim_form_with_many_passages_fits_a_1280_pixel_screen(server, brow
 
 
 def test_the_desk_is_the_first_thing_a_curator_sees(server, browser):
-    editor = sign_in(browser, server, "browser-editor")
+    editor = sign_in(browser, server, "browser-editor", code=EDITOR_CODES[1])
     counts = editor.locator("#desk-counts")
     assert "Waiting for me" in counts.inner_text()
     counts.get_by_role("link", name="Curation desk").click()
