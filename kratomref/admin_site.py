@@ -77,6 +77,7 @@ class KratomRefAdminSite(AdminSite):
 
     def get_urls(self):
         from django.urls import path
+
         from evidence.admin_desk import desk_view
 
         return [path("desk/", self.admin_view(desk_view), name="desk"), *super().get_urls()]
