@@ -618,11 +618,17 @@ class ReviewedAdmin(LockedAdmin):
                 messages.INFO,
             )
 
-    def _with_note(self, request, queryset, status, title):
-        """An intermediate page asks for the change note, as Django's delete confirmation does."""
+    def _with_note(self, request, queryset, status, title, *, apply=None, label="", help_text=""):
+        """An intermediate page asks for the change note, as Django's delete confirmation does;
+        then ``apply(note)`` runs (by default, the status move to ``status``)."""
         form = NoteForm(request.POST if "apply" in request.POST else None)
+        if label:
+            form.fields["note"].label = label
+        if help_text:
+            form.fields["note"].help_text = help_text
         if form.is_bound and form.is_valid():
-            self._bulk_status(request, queryset, status, note=form.cleaned_data["note"])
+            note = form.cleaned_data["note"]
+            (apply or (lambda note: self._bulk_status(request, queryset, status, note=note)))(note)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -665,33 +671,26 @@ class ScheduledAdmin(ReviewedAdmin):
         description="Record a re-review that changes nothing (asks what you checked)", permissions=["publish"]
     )
     def record_rereview(self, request, queryset):
-        form = NoteForm(request.POST if "apply" in request.POST else None)
-        form.fields["note"].label = "What you checked"
-        form.fields[
-            "note"
-        ].help_text = "Kept in the history; “last reviewed” moves to today and no new version is made."
-        if form.is_bound and form.is_valid():
+        def rereview(note):
             done = 0
             for obj in queryset:
                 try:
-                    desk.review_confirm(obj=obj, by=request.user, note=form.cleaned_data["note"])
+                    desk.review_confirm(obj=obj, by=request.user, note=note)
                     done += 1
                 except WRITE_ERRORS as error:
                     self.message_user(request, f"{obj}: {error_text(error)}", messages.ERROR)
             if done:
                 self.message_user(request, f"{done} item(s) recorded as re-reviewed today.", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Re-review: say what you checked",
-            "objects": queryset,
-            "form": form,
-            "action": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/evidence/change_note.html", context)
+
+        return self._with_note(
+            request,
+            queryset,
+            None,
+            "Re-review: say what you checked",
+            apply=rereview,
+            label="What you checked",
+            help_text="Kept in the history; “last reviewed” moves to today and no new version is made.",
+        )
 
 
 # --- inlines ----------------------------------------------------------------------------------------

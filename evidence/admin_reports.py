@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 
 from evidence.admin import SafeAutocompleteAdmin, refusal_as_message
 from evidence.models import ReaderReport
-from evidence.services.desk import report_answer
+from evidence.services.desk import report_answer, report_draft
 
 READER_FIELDS = ["created_at", "kind", "page_link", "article_link", "message", "email"]
 
@@ -84,7 +84,7 @@ class ReaderReportAdmin(SafeAutocompleteAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if data["decision"] == ReaderReport.State.OPEN:  # a draft answer, or the change that will answer it
-            obj.save(update_fields=["answer", "change_request"])
+            report_draft(report=obj, answer=data.get("answer"), change_request=data.get("change_request"))
             return
         answered = report_answer(
             report=obj,

@@ -124,6 +124,18 @@ def report_submit(*, kind, message, page="", subject=None, article_url="", email
 
 
 @transaction.atomic
+def report_draft(*, report, answer, change_request=None):
+    """Keep the desk's answer to an open report as a draft (or the change that will answer it)."""
+    report = ReaderReport.objects.select_for_update().get(pk=report.pk)
+    if report.state != ReaderReport.State.OPEN:
+        raise ValidationError(_("This report was already %(state)s."), params={"state": report.get_state_display()})
+    report.answer = answer or ""
+    report.change_request = change_request
+    report.save(update_fields=["answer", "change_request"])
+    return report
+
+
+@transaction.atomic
 def report_answer(*, report, by, state, answer, change_request=None):
     """The desk answers an open report (or dismisses it) with a written answer, recorded with who and when."""
     report = ReaderReport.objects.select_for_update().get(pk=report.pk)
