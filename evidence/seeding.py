@@ -348,6 +348,7 @@ def read_library(directory=SEED_DIR):
 
 
 SEED_ACTOR = "seed-library"
+SEED_TEXT_REASON = "Provided to the project as its seed material."
 SEED_NOTE = "Loaded from the reviewed seed library (evidence/seed_library/)."
 
 
@@ -530,6 +531,9 @@ def _load(library, writer):
         note = library.article_notes.get(name, "")
         if note or result.article.reviewer_note:
             writer.sync(SourceArticle, {"pk": result.article.pk}, {"reviewer_note": note}, "article notes")
+        # The seed articles were given to the project to review: readers may see them whole.
+        shown = {"full_text_shown": True, "full_text_reason": SEED_TEXT_REASON}
+        writer.sync(SourceArticle, {"pk": result.article.pk}, shown, "article display rights")
 
     for name, items in library.passages.items():
         article = articles[name]

@@ -7,8 +7,10 @@ workflow.py   change requests waiting for approval, and immutable claim review v
 datasets.py   published releases of the bulk dataset (evidence/dataset/)
 vocabulary.py the curated search vocabulary (readers' words for the library's)
 desk.py       review schedules, reviewers' public profiles, study notices, reader reports
+articles.py   earlier revisions of articles, and reviewers' decisions on the claim spotter's suggestions
 """
 
+from evidence.models.articles import ArticleRevision, SpotDecision
 from evidence.models.choices import (
     CERTAINTY_DEFINITIONS,
     POLARITY_DEFINITIONS,
@@ -25,9 +27,11 @@ from evidence.models.choices import (
     ReportKind,
     ReportState,
     Severity,
+    SpotDecisionKind,
     Status,
     StudyDesign,
     SubstanceKind,
+    TextFormat,
     Topic,
     Verdict,
     Wording,
@@ -69,6 +73,7 @@ __all__ = [
     "REVIEWER_STATUSES",
     "VERDICT_DEFINITIONS",
     "WORDING_DEFINITIONS",
+    "ArticleRevision",
     "Certainty",
     "ChangeItem",
     "ChangeRequest",
@@ -97,6 +102,8 @@ __all__ = [
     "SlugRedirect",
     "SourceArticle",
     "SourceArticleQuerySet",
+    "SpotDecision",
+    "SpotDecisionKind",
     "Status",
     "Study",
     "StudyDesign",
@@ -105,6 +112,7 @@ __all__ = [
     "Substance",
     "SubstanceKind",
     "SubstanceQuerySet",
+    "TextFormat",
     "Topic",
     "UnfoundReference",
     "Verdict",

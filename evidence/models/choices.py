@@ -215,3 +215,19 @@ class ReportState(models.TextChoices):
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+class TextFormat(models.TextChoices):
+    """How an article's stored text marks its structure (docs/decisions/0006-article-text-formats.md)."""
+
+    SEED = "seed", _("Seed format")
+    MARKDOWN = "markdown", _("Markdown (extracted from a web page or given as Markdown)")
+    TEXT = "text", _("Plain text")
+
+
+class SpotDecisionKind(models.TextChoices):
+    """What a reviewer did with the claim spotter's suggestions for one sentence of an article."""
+
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    NEW_CLAIM = "new-claim", _("New claim needed")

@@ -30,6 +30,7 @@ from evidence.models.choices import (
     Status,
     StudyDesign,
     SubstanceKind,
+    TextFormat,
     Topic,
     Verdict,
     Wording,
@@ -156,9 +157,40 @@ class SourceArticle(Reviewed):
         ),
     )
     published_on = models.DateField(null=True, blank=True)
-    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+    imported_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text=_("When the current revision's text was taken (its snapshot).")
+    )
     text = models.TextField(help_text=_("The article text exactly as imported. Never edited in place."))
+    text_format = models.CharField(
+        max_length=20,
+        choices=TextFormat,
+        default=TextFormat.SEED,
+        editable=False,
+        help_text=_("How the stored text marks headings, paragraphs and lists."),
+    )
     content_hash = models.CharField(max_length=64, unique=True, editable=False)
+    revision = models.PositiveIntegerField(
+        default=1, editable=False, help_text=_("The current revision; earlier ones are kept as article revisions.")
+    )
+    url_key = models.CharField(
+        max_length=500,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text=_("The original URL normalised for finding the article by its address."),
+    )
+    full_text_shown = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Show readers the whole text. Only where the reason below allows it; otherwise readers see each "
+            "reviewed passage with a sentence of context and a link into the original."
+        ),
+    )
+    full_text_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("Why showing the whole text is allowed, e.g. “Provided to the project as its seed material.”"),
+    )
 
     history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
     objects = SourceArticleQuerySet.as_manager()
@@ -173,10 +205,25 @@ class SourceArticle(Reviewed):
                 condition=Exact(Length("content_hash"), 64),
                 name="evidence_sourcearticle_hash_is_sha256",
             ),
+            choices_check("text_format", TextFormat, "evidence_sourcearticle_text_format_valid"),
+            models.CheckConstraint(
+                condition=Q(full_text_shown=False) | ~Q(full_text_reason=""),
+                name="evidence_sourcearticle_full_text_has_reason",
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        from evidence.links import url_key
+
+        key = url_key(self.original_url)[:500]
+        if key != self.url_key:
+            self.url_key = key
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "url_key"}
+        return super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("evidence:article-detail", kwargs={"slug": self.slug})
@@ -419,8 +466,19 @@ class Passage(Versioned):
         ),
     )
     wording_note = models.CharField(max_length=300, blank=True)
-    placement = models.CharField(max_length=20, choices=Placement, default=Placement.EXACT)
+    placement = models.CharField(
+        max_length=20,
+        choices=Placement,
+        default=Placement.EXACT,
+        help_text=_(
+            "Where the quote sits in the current revision: exact, moved (found elsewhere with its context), "
+            "fuzzy (a changed wording, with its score) or orphaned (not found). Only exact passages are public."
+        ),
+    )
     match_score = models.FloatField(default=100.0)
+    previous_quote = models.TextField(
+        blank=True, help_text=_("The quote as the article's previous revision had it, until a curator confirms.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
@@ -434,7 +492,11 @@ class Passage(Versioned):
                 condition=Q(end=F("start") + Length("quote")),
                 name="evidence_passage_span_matches_quote",
             ),
-            models.UniqueConstraint(fields=["article", "start"], name="evidence_passage_one_per_start"),
+            models.UniqueConstraint(
+                fields=["article", "start"],
+                condition=~Q(placement=Placement.ORPHANED),
+                name="evidence_passage_one_per_start",
+            ),
             choices_check("wording", Wording, "evidence_passage_wording_valid"),
             choices_check("placement", Placement, "evidence_passage_placement_valid"),
             models.CheckConstraint(
