@@ -1435,4 +1435,4 @@ class DatasetReleaseAdmin(admin.ModelAdmin):
 
 
 # The curation desk's admin pages live beside this module; importing them registers them.
-from evidence import admin_desk, admin_notices, admin_reports, admin_search  # noqa: E402, F401
+from evidence import admin_desk, admin_notices, admin_reports, admin_search, admin_spotting  # noqa: E402, F401

@@ -5,14 +5,14 @@ health, safety, dose, legal or scientific claim, the published claims it most li
 spotter gives that list as suggestions; a reviewer still decides.
 
 - **Units.** The text is cut into blocks (the seed format's summary, introduction, paragraphs,
-  conclusion and author note through ``parse_article``; other text on its lines), blocks into
-  sentences. Headings, the table of contents and link lists are navigation and never get a
-  suggestion. A sentence is cut into clauses (after a comma, semicolon, colon or dash, before
-  "and", "but", "while", "whereas", "although", "though", "yet") only where its parts make
-  different known claims better than the whole makes one: "While safe when consumed
-  responsibly, | individuals with liver conditions should exercise caution" is two claims.
-  Every unit carries code-point offsets into the text exactly as given:
-  ``text[start:end] == suggestion.text``.
+  conclusion and author note through ``parse_article``; other text on its lines, Markdown headings
+  left out), blocks into sentences. Headings, the table of contents and link lists are navigation
+  and never get a suggestion. A sentence is cut into clauses (after a comma, semicolon, colon or
+  dash, before "and", "but", "while", "whereas", "although", "though", "yet") only where its parts
+  make different known claims better than the whole makes one: "While safe when consumed
+  responsibly, | individuals with liver conditions should exercise caution" is two claims. Every
+  unit carries code-point offsets into the text exactly as given: ``text[start:end] ==
+  suggestion.text``.
 - **Ranking.** BM25 (``bm25s``) over one document per example: each claim's statement and each
   passage quote linked to it (the library's own record of how articles word that claim). Words
   are lower-cased, stop words dropped and a common suffix stripped (``search.stem``); every name
@@ -107,6 +107,8 @@ def blocks(text):
         if start >= end:
             continue
         line = text[start:end]
+        if line.startswith("#"):
+            continue  # a Markdown heading
         marker = LIST_MARK.match(line)
         if marker and URL.search(line):
             continue  # an item of a link list

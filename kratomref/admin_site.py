@@ -79,8 +79,13 @@ class KratomRefAdminSite(AdminSite):
         from django.urls import path
 
         from evidence.admin_desk import desk_view
+        from evidence.admin_spotting import spot_view
 
-        return [path("desk/", self.admin_view(desk_view), name="desk"), *super().get_urls()]
+        return [
+            path("desk/", self.admin_view(desk_view), name="desk"),
+            path("evidence/sourcearticle/<int:pk>/spot/", self.admin_view(spot_view), name="article-spot"),
+            *super().get_urls(),
+        ]
 
     def index(self, request, extra_context=None):
         from evidence.services.desk import desk_for

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, Permission
 LIBRARY_MODELS = ["substance", "sourcearticle", "claim", "passage", "study", "evidence", "warning", "unfoundreference"]
 REVIEWER_DELETABLE = ["passage", "evidence", "unfoundreference"]
 # Dataset releases are read-only in the admin; editors make one with the release view (evidence/admin.py).
-READ_ONLY_MODELS = ["changerequest", "claimversion", "datasetrelease", "studynotice"]
+READ_ONLY_MODELS = ["changerequest", "claimversion", "datasetrelease", "studynotice", "articlerevision", "spotdecision"]
 # Each curator keeps their own public profile (the admin shows a curator only theirs).
 OWN_MODELS = ["reviewerprofile"]
 OWN = [f"{action}_{model}" for model in OWN_MODELS for action in ("view", "add", "change")]
