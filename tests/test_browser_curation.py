@@ -101,3 +101,27 @@ def test_the_desk_is_the_first_thing_a_curator_sees(server, browser):
     counts.get_by_role("link", name="Curation desk").click()
     editor.wait_for_url(re.compile(r"/admin/desk/$"))
     assert editor.get_by_role("heading", name=re.compile("Due for re-review")).is_visible()
+
+
+def test_a_reviewer_answers_the_spotters_suggestions_in_place(server, browser):
+    from evidence.models import SourceArticle, SpotDecision
+
+    article = SourceArticle.objects.order_by("pk").first()
+    reviewer = sign_in(browser, server, "browser-reviewer")
+    reviewer.goto(server.url + f"/admin/evidence/sourcearticle/{article.pk}/change/")
+    reviewer.get_by_role("link", name="Suggested claims").click()
+    reviewer.wait_for_url(re.compile(rf"/admin/evidence/sourcearticle/{article.pk}/spot/$"))
+
+    first_mark = reviewer.locator(".spot-open mark").first
+    sentence = first_mark.inner_text()
+    first_mark.click()  # the mark links to its answer, just below its line
+    answer = reviewer.locator(".spot-answer", has=reviewer.locator(".spot-form")).first
+    assert answer.locator(".spot-sentence").inner_text() == sentence
+    assert answer.locator(".spot-candidate").count() >= 1
+    answer.get_by_role("button", name="None of these").click()
+
+    assert "makes none of the suggested claims" in reviewer.locator(".messagelist").inner_text()
+    assert "Rejected by browser-reviewer" in reviewer.locator(".spot-answer", has_text=sentence).first.inner_text()
+    assert SpotDecision.objects.filter(article=article, sentence=sentence, decision="rejected").count() == 1
+    assert reviewer.js_errors == [], reviewer.js_errors
+    reviewer.context.close()
