@@ -86,9 +86,7 @@ def test_the_article_change_page_links_to_the_suggestions(reviewer_client, draft
     assert page(draft_article) in response.content.decode()
 
 
-def test_accepting_creates_the_passage_at_the_sentence_and_records_the_answer(
-    reviewer_client, draft_article, claims
-):
+def test_accepting_creates_the_passage_at_the_sentence_and_records_the_answer(reviewer_client, draft_article, claims):
     row = row_for(draft_article, DEPENDENCE)
 
     response = answer(
@@ -125,7 +123,9 @@ def test_accepting_creates_the_passage_at_the_sentence_and_records_the_answer(
 def test_a_wording_other_than_accurate_needs_its_note(reviewer_client, draft_article, claims):
     row = row_for(draft_article, DEPENDENCE)
 
-    response = answer(reviewer_client, draft_article, row, "accept", claim=claims["dependence"].slug, wording="overstated")
+    response = answer(
+        reviewer_client, draft_article, row, "accept", claim=claims["dependence"].slug, wording="overstated"
+    )
 
     assert "how this wording departs" in response.content.decode()
     assert not Passage.objects.filter(article=draft_article).exists()
@@ -189,7 +189,7 @@ def test_a_malformed_answer_gets_a_message_and_saves_nothing(reviewer_client, dr
     response = reviewer_client.post(page(draft_article), data, follow=True)
 
     assert response.status_code == 200
-    assert list(response.context["messages"])[0].level_tag == "error"
+    assert [message.level_tag for message in response.context["messages"]] == ["error"]
     assert not SpotDecision.objects.exists()
     assert not Passage.objects.exists()
 
