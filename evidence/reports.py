@@ -187,6 +187,9 @@ def report(request):
         initial["kind"] = kind
     elif kind:
         notices.append(_("We did not understand what that link asked for; choose below."))
+    article_url = request.GET.get("article_url", "")  # "Ask us to review it" from a URL not in the library
+    if article_url and len(article_url) <= ReportForm.base_fields["article_url"].max_length:
+        initial["article_url"] = article_url
     page = request.GET.get("page", "")
     if page:
         try:

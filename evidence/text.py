@@ -39,6 +39,7 @@ class Block:
     end: int
     items: list = field(default_factory=list)  # for "contents" and "resources": list of Blocks
     html: SafeString = ""
+    level: int = 0  # a Markdown heading's level (1 for "#")
 
     def text(self, source):
         return source[self.start : self.end]
@@ -183,6 +184,183 @@ def parse_article(text):
     )
 
 
+# --- Markdown and plain text (docs/decisions/0006-article-text-formats.md) ---------------------------
+
+SEED, MARKDOWN, PLAIN_TEXT = "seed", "markdown", "text"  # the values of evidence.models.TextFormat
+
+HEADING_MARK = re.compile(r"(#{1,6})[ \t]+")
+ITEM_MARK = re.compile(r"[ \t]{0,3}(?:([-*+])|(\d{1,9})[.)])[ \t]+")
+QUOTE_MARK = re.compile(r"[ \t]{0,3}>[ \t]?")
+RULE = re.compile(r"[ \t]{0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
+FENCE = re.compile(r"[ \t]{0,3}(?:```|~~~)")
+
+
+@dataclass
+class BlockStructure:
+    """The blocks of a Markdown or plain-text article, in reading order.
+
+    ``items`` is what the page renders: heading and paragraph Blocks, and lists as
+    ``{"kind": "list", "ordered": bool, "items": [Block, ...]}``. Every Block's offsets cover its
+    content only (a heading's ``#`` and a list item's marker are outside it), so a passage, like a
+    highlight, lies inside one block.
+    """
+
+    text_format: str
+    items: list
+    title: str = ""
+    stated_author: str = ""
+    stated_credentials: str = ""
+
+    def blocks(self):
+        """Every block that holds article text, in reading order."""
+        for item in self.items:
+            if isinstance(item, dict):
+                yield from item["items"]
+            else:
+                yield item
+
+    def headings(self):
+        return [block for block in self.blocks() if block.kind == "heading"]
+
+
+def _raw_lines(text):
+    """Every line as (start, end) offsets, line break excluded."""
+    position = 0
+    for raw in text.split("\n"):
+        yield position, position + len(raw)
+        position += len(raw) + 1
+
+
+def _content(text, start, end):
+    """``(start, end)`` narrowed to exclude leading and trailing whitespace."""
+    line = text[start:end]
+    stripped = line.strip()
+    if not stripped:
+        return start, start
+    begin = start + len(line) - len(line.lstrip())
+    return begin, begin + len(stripped)
+
+
+def _markdown_items(text):
+    items, paragraph, in_fence, in_item = [], None, False, False
+    current_list = None  # the list the previous item belongs to, while no other block came between
+
+    def close_paragraph():
+        nonlocal paragraph
+        if paragraph is not None:
+            items.append(paragraph)
+            paragraph = None
+
+    for line_start, line_end in _raw_lines(text):
+        line = text[line_start:line_end]
+        follows_item, in_item = in_item, False
+        if FENCE.match(line):
+            close_paragraph()
+            current_list, in_fence = None, not in_fence
+            continue
+        if not line.strip():
+            close_paragraph()
+            continue
+        if in_fence:  # a code block: each line as it is, a paragraph of its own
+            items.append(Block("paragraph", *_content(text, line_start, line_end)))
+            continue
+        heading = HEADING_MARK.match(line)
+        item = ITEM_MARK.match(line)
+        if RULE.match(line):
+            close_paragraph()
+            current_list = None
+        elif heading:
+            close_paragraph()
+            current_list = None
+            start, end = _content(text, line_start + heading.end(), line_end)
+            content = text[start:end]
+            closing = re.search(r"[ \t]+#+$", content)  # "## Title ##": the closing hashes are markup too
+            if closing:
+                end = start + closing.start()
+            if start < end:
+                items.append(Block("heading", start, end, level=len(heading.group(1))))
+        elif item:
+            close_paragraph()
+            ordered = item.group(2) is not None
+            if current_list is None or current_list["ordered"] != ordered:
+                current_list = {"kind": "list", "ordered": ordered, "items": []}
+                items.append(current_list)
+            start, end = _content(text, line_start + item.end(), line_end)
+            if start < end:
+                current_list["items"].append(Block("list-item", start, end))
+                in_item = True
+        elif follows_item and paragraph is None:
+            # A line right after an item continues it (Markdown's lazy continuation).
+            current_list["items"][-1].end = _content(text, line_start, line_end)[1]
+            in_item = True
+        else:
+            quote = QUOTE_MARK.match(line)
+            start = line_start + (quote.end() if quote else 0)
+            start, end = _content(text, start, line_end)
+            if paragraph is None:
+                current_list = None
+                paragraph = Block("quote" if quote else "paragraph", start, end)
+            else:
+                paragraph.end = end
+    close_paragraph()
+    return [item for item in items if not isinstance(item, dict) or item["items"]]
+
+
+def _text_items(text):
+    """Blank-line separated paragraphs; a text without blank lines has one paragraph per line."""
+    lines = list(_raw_lines(text))
+    separated = re.search(r"\n[ \t]*\n", text.strip()) is not None
+    items, paragraph = [], None
+    for line_start, line_end in lines:
+        start, end = _content(text, line_start, line_end)
+        if start == end:
+            if paragraph is not None:
+                items.append(paragraph)
+                paragraph = None
+            continue
+        if paragraph is None or not separated:
+            if paragraph is not None:
+                items.append(paragraph)
+            paragraph = Block("paragraph", start, end)
+        else:
+            paragraph.end = end
+    if paragraph is not None:
+        items.append(paragraph)
+    return items
+
+
+def parse_blocks(text, text_format):
+    """The headings, paragraphs and lists of a Markdown or plain-text article (a BlockStructure).
+
+    Markdown-lite: ``#`` … ``######`` headings, ``-``/``*``/``+`` and ``1.``/``1)`` list items, ``>``
+    quotes, blank-line separated paragraphs; rules and code fences are markup, not text. Plain text:
+    blank-line separated paragraphs, or one paragraph per line when the text has no blank line.
+    Raises ArticleFormatError when the text holds no block at all.
+    """
+    if not text or not text.strip():
+        raise ArticleFormatError("the text is empty")
+    if text_format == MARKDOWN:
+        items = _markdown_items(text)
+    elif text_format == PLAIN_TEXT:
+        items = _text_items(text)
+    else:
+        raise ArticleFormatError(f"unknown text format {text_format!r}")
+    structure = BlockStructure(text_format=text_format, items=items)
+    if not any(True for _ in structure.blocks()):
+        raise ArticleFormatError("the text has no headings, paragraphs or list items")
+    headings = structure.headings()
+    if text_format == MARKDOWN and headings:
+        structure.title = headings[0].text(text).strip()
+    return structure
+
+
+def parse_structure(text, text_format=SEED):
+    """The structure of ``text`` in its stored format: parse_article for the seed format, else parse_blocks."""
+    if text_format in (SEED, "", None):
+        return parse_article(text)
+    return parse_blocks(text, text_format)
+
+
 def locate_quote(text, quote, start=None):
     """Return the offset of ``quote`` in ``text``.
 
@@ -260,10 +438,10 @@ def match_quote(text, quote, start=None):
     return begin, text[begin:end]
 
 
-def fits_one_block(text, start, end):
+def fits_one_block(text, start, end, text_format=SEED):
     """Whether ``text[start:end]`` lies inside one block (paragraph, heading, list item) of the article."""
     try:
-        structure = parse_article(text)
+        structure = parse_structure(text, text_format)
     except ArticleFormatError:
         return False
     return any(block.start <= start and end <= block.end for block in structure.blocks())
@@ -313,9 +491,10 @@ def passage_attrs(passage):
     }
 
 
-def render_structure(text, passages):
-    """Parse ``text`` and give every block its highlighted HTML; passages are placed by offset."""
-    structure = parse_article(text)
+def render_structure(text, passages, text_format=SEED):
+    """Parse ``text`` (in ``text_format``) and give every block its highlighted HTML; passages are
+    placed by offset. The seed format gives an ArticleStructure, the others a BlockStructure."""
+    structure = parse_structure(text, text_format)
     placed, position = [], 0
     for passage in sorted(passages, key=lambda passage: passage.start):
         if passage.start < position or text[passage.start : passage.end] != passage.quote:

@@ -79,11 +79,13 @@ class KratomRefAdminSite(AdminSite):
         from django.urls import path
 
         from evidence.admin_desk import desk_view
+        from evidence.admin_revisions import reanchor_view
         from evidence.admin_spotting import spot_view
 
         return [
             path("desk/", self.admin_view(desk_view), name="desk"),
             path("evidence/sourcearticle/<int:pk>/spot/", self.admin_view(spot_view), name="article-spot"),
+            path("evidence/sourcearticle/<int:pk>/reanchor/", self.admin_view(reanchor_view), name="article-reanchor"),
             *super().get_urls(),
         ]
 

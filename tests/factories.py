@@ -75,11 +75,21 @@ def make_reviewer_editor():
     return _user("factory-second-editor", "Editor")
 
 
-def make_article(text=None, source_name=None, *, status=Status.PUBLISHED, **kwargs):
+TEST_TEXT_REASON = "Written for the test suite."
+
+
+def make_article(text=None, source_name=None, *, status=Status.PUBLISHED, full_text_shown=True, **kwargs):
+    """An imported article; its whole text is shown (the reason: it was written for the tests) unless
+    ``full_text_shown=False``, which leaves readers the reviewed passages in context only."""
     n = next(_counter)
-    article = services.article_import(
+    result = services.article_import(
         text=text or article_text(tag=n), source_name=source_name or f"article-{n}.txt", by=make_reviewer(), **kwargs
-    ).article
+    )
+    article = result.article
+    if result.created and full_text_shown and not article.full_text_shown:
+        article = services.article_update(
+            article=article, by=make_reviewer(), full_text_shown=True, full_text_reason=TEST_TEXT_REASON
+        ).obj
     return reach(article, status) if article.status == Status.DRAFT else article
 
 

@@ -164,14 +164,14 @@ def test_a_claim_shows_its_evidence_warnings_and_passages_as_w3c_web_annotations
 
 
 def test_an_article_gives_its_metadata_its_passages_and_the_warnings_it_leaves_out_but_not_its_text(client):
-    article = make_article()
+    article = make_article(full_text_shown=False)  # no recorded reason to show its text (test_display_rights.py)
     dose = make_claim(statement="Take 1-3 grams up to three times daily.")
     passage = make_passage(article=article, claim=dose, quote="Take 1-3 grams up to three times daily.")
     make_passage(article=article, claim=make_claim(status=Status.DRAFT), quote="Long-term use may lead to dependence.")
     omitted = make_warning(title="Liver injury", claims=[dose])
     data = get_json(client, f"{API}articles/{article.slug}/")
     assert data["title"] == article.title and data["content_hash"] == article.content_hash
-    assert "text" not in data and article.text not in json.dumps(data)
+    assert data["text"] is None and data["full_text_shown"] is False and article.text not in json.dumps(data)
     assert [a["target"]["selector"][0]["exact"] for a in data["passages"]] == [passage.quote]
     assert [w["slug"] for w in data["omitted_warnings"]] == [omitted.slug]
     listed = get_json(client, API + "articles/")["results"]

@@ -228,5 +228,5 @@ def test_the_article_page_never_invents_what_it_does_not_know(client):
     article = make_article()
     page = soup(client.get(article.get_absolute_url()))
     terms = [dt.get_text(strip=True) for dt in page.select("dl.article-identity dt")]
-    assert terms == ["Reviewed by KratomRef", "Text as imported"]
+    assert terms == ["Reviewed by KratomRef", "Text as taken on"]
     assert "no bottom line" in page.select_one(".bottom-line").get_text()

@@ -42,7 +42,8 @@ def write(tmp_path, name, data):
         ("blank.txt", b"  \n\n ", "the file is empty"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
         ("latin1.txt", "Kratom caf\u00e9 summary\n".encode("latin-1"), "not valid UTF-8"),
-        ("prose.txt", b"One line of prose.\nAnother line.\nA third.\nA fourth.\n", "not a source article"),
+        ("script.html", b"<html><body><div id=app></div><script>x()</script></body></html>", "no main content"),
+        ("page.md", b"# \n\n---\n", "no article text"),
     ],
 )
 def test_bad_input_is_named_in_a_clear_error_and_nothing_is_saved(tmp_path, capsys, name, data, message):
@@ -68,16 +69,17 @@ def test_good_files_are_imported_even_when_another_file_in_the_batch_is_bad(tmp_
     assert list(SourceArticle.objects.values_list("source_name", flat=True)) == ["good.txt"]
 
 
-def test_changed_text_under_the_same_name_is_refused_and_the_stored_text_is_kept(tmp_path, capsys):
+def test_changed_text_under_the_same_name_becomes_a_new_revision_and_the_old_text_is_kept(tmp_path, capsys):
     path = tmp_path / "a.txt"
     path.write_text(article_text(tag="one"), encoding="utf-8")
     call_command("import_articles", str(path), verbosity=0)
     original = SourceArticle.objects.get().text
     path.write_text(article_text(tag="two"), encoding="utf-8")
-    with pytest.raises(CommandError):
-        call_command("import_articles", str(path), verbosity=0)
-    assert "never edited in place" in capsys.readouterr().err
-    assert SourceArticle.objects.get().text == original
+    call_command("import_articles", str(path))
+    assert "a.txt: seed format, new revision 2" in capsys.readouterr().out
+    article = SourceArticle.objects.get()
+    assert article.text == article_text(tag="two") and article.revision == 2
+    assert article.revisions.get(number=1).text == original
 
 
 def test_dry_run_checks_files_without_saving(tmp_path):

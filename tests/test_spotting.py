@@ -5,8 +5,8 @@ promises (offsets, the JSON contract, the gate, hiding examples, reading nothing
 """
 
 import json
-import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -17,6 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from evidence import spotting
 from evidence.models import Passage, SourceArticle
 from evidence.text import parse_article
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 CLAIMS = [
     ("kratom-causes-hair-loss", "Kratom can cause hair loss, especially with heavy or prolonged use."),
@@ -247,8 +249,25 @@ def test_the_command_refuses_a_binary_file(tmp_path):
         spot_claims(write(tmp_path, "Kratom kann Haarausfall verursachen, sagt Jürgen.".encode("latin-1"), "old.txt"))
 
 
-def test_the_command_sends_html_to_the_import_step(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "evidence.importing", None)  # as long as there is no HTML import
-    html = "<!DOCTYPE html><html><body><p>Kratom can cause hair loss.</p></body></html>"
-    with pytest.raises(CommandError, match="HTML articles need the import step"):
-        spot_claims(write(tmp_path, html, "article.html"))
+def test_a_saved_web_page_is_spotted_in_the_text_the_import_would_store(library, tmp_path):
+    from evidence import importing
+    from evidence.services import article_import
+
+    page = FIXTURES / "web" / "kratom-and-sleep.html"
+    result = json.loads(spot_claims(page, "--format", "json"))
+    stored = article_import(
+        text=importing.prepare(page.read_bytes(), filename=page.name).text,
+        text_format="markdown",
+        source_name=page.name,
+        by="import-command",
+    ).article.text
+
+    assert result, "the page makes claims the seed library knows"
+    for item in result:
+        assert stored[item["start"] : item["end"]] == item["text"]
+        assert "<" not in item["text"]  # offsets count the extracted text, never the HTML
+
+
+def test_a_web_page_without_an_article_is_refused_by_name(library, tmp_path):
+    with pytest.raises(CommandError, match="mostly navigation"):
+        spot_claims(FIXTURES / "web" / "mostly-navigation.html")

@@ -236,3 +236,20 @@ def test_the_answers_list_reports_the_spotters_precision(reviewer_client, draft_
     assert "1 suggestion(s) accepted, 1 rejected" in html
     assert "precision 50%" in html
     assert "first suggestion in 100% of accepts" in html
+
+
+def test_an_article_imported_in_the_admin_leads_to_its_suggested_claims(reviewer_client, claims):
+    text = "# Kratom at night\n\nSome readers take kratom to sleep. Long-term use may lead to dependence.\n"
+    response = reviewer_client.post(
+        reverse("admin:evidence_sourcearticle_add"),
+        {"kind": "text", "text": text, "source_name": "kratom-at-night.md"},
+        follow=True,
+    )
+
+    article = response.context["original"]
+    assert article.text_format == "markdown"
+    spot = page(article)
+    assert f'<a href="{spot}">See the claims suggested in it</a>' in response.content.decode()
+    suggested = reviewer_client.get(spot).content.decode()
+    assert "Long-term use may lead to dependence." in suggested
+    assert claims["dependence"].statement in suggested

@@ -486,12 +486,17 @@ class ArticleSerializer(serializers.ModelSerializer):
             "published_on",
             "imported_at",
             "content_hash",
+            "full_text_shown",
             "passage_count",
             "url",
             "api_url",
         ]
         extra_kwargs = {
-            "content_hash": {"help_text": "SHA-256 of the article text as imported (the text the passages address)."}
+            "content_hash": {"help_text": "SHA-256 of the article text as imported (the text the passages address)."},
+            "full_text_shown": {
+                "help_text": "Whether KratomRef shows the whole text (an editor recorded why that is allowed); "
+                "otherwise only the reviewed passages, with their quote and context, are given."
+            },
         }
 
 
@@ -512,8 +517,17 @@ class ArticleDetailSerializer(ArticleSerializer):
         many=True, help_text="Warnings that bear on what the article recommends but that it never mentions."
     )
 
+    text = serializers.SerializerMethodField(
+        help_text="The article text the passages' offsets address, where its whole text is shown "
+        "(`full_text_shown`); null otherwise: the text belongs to its publisher."
+    )
+
     class Meta(ArticleSerializer.Meta):
-        fields = [*ArticleSerializer.Meta.fields, "passages", "unfound_references", "omitted_warnings"]
+        fields = [*ArticleSerializer.Meta.fields, "text", "passages", "unfound_references", "omitted_warnings"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_text(self, article):
+        return article.text if article.full_text_shown else None
 
     @extend_schema_field(AnnotationSerializer(many=True))
     def get_passages(self, article):

@@ -287,23 +287,20 @@ class ArticleViewSet(LibraryViewSet):
         return SourceArticle.objects.published().for_list().defer("text")
 
     def detail_queryset(self):
-        return (
-            SourceArticle.objects.with_passage_counts()
-            .defer("text")
-            .prefetch_related(
-                Prefetch(
-                    "passages",
-                    queryset=Passage.objects.published().select_related("claim").order_by("start"),
-                    to_attr="public_passages",
-                ),
-                Prefetch(
-                    "unfound_references",
-                    queryset=UnfoundReference.objects.filter(claim__in=Claim.objects.published())
-                    .select_related("claim")
-                    .order_by("citation", "pk"),
-                    to_attr="public_unfound_references",
-                ),
-            )
+        # With its text: the detail gives it where the whole text is shown (full_text_shown).
+        return SourceArticle.objects.with_passage_counts().prefetch_related(
+            Prefetch(
+                "passages",
+                queryset=Passage.objects.published().select_related("claim").order_by("start"),
+                to_attr="public_passages",
+            ),
+            Prefetch(
+                "unfound_references",
+                queryset=UnfoundReference.objects.filter(claim__in=Claim.objects.published())
+                .select_related("claim")
+                .order_by("citation", "pk"),
+                to_attr="public_unfound_references",
+            ),
         )
 
     def prepare(self, obj):

@@ -206,6 +206,7 @@ def article_rows():
             "published_on": a.published_on.isoformat() if a.published_on else None,
             "imported_at": stamp(a.imported_at),
             "text_sha256": a.content_hash,
+            "full_text_shown": a.full_text_shown,
             "passage_count": a.passage_count,
             "first_published_at": stamp(a.first_published_at),
             "published_at": stamp(a.published_at),

@@ -216,6 +216,13 @@ TABLES = [
             col("published_on", "date", "The date the article gives."),
             col("imported_at", "datetime", "When KratomRef took the text that the passages' offsets refer to (UTC)."),
             col("text_sha256", "string", "SHA-256 of that text (UTF-8), to tell its revisions apart.", required=True),
+            col(
+                "full_text_shown",
+                "boolean",
+                "True when KratomRef shows the whole text on its page (an editor recorded why that is allowed); "
+                "otherwise its page shows the reviewed passages in context. The text itself is never in this dataset.",
+                required=True,
+            ),
             col("passage_count", "integer", "Its published passages (see passages).", required=True),
             col("first_published_at", "datetime", FIRST_PUBLISHED),
             col("published_at", "datetime", PUBLISHED),

@@ -48,6 +48,8 @@ from evidence.models.querysets import (
 )
 from evidence.text import fits_one_block
 
+PUBLISHED = Q(status=Status.PUBLISHED)  # the condition of the partial indexes public lists use
+
 
 class Versioned(models.Model):
     """What every row a curator edits shares: when it last changed, and an edit version that
@@ -211,6 +213,8 @@ class SourceArticle(Reviewed):
                 name="evidence_sourcearticle_full_text_has_reason",
             ),
         ]
+        # The articles list and the home page: published articles by title (migration 0015).
+        indexes = [models.Index(fields=["title", "id"], condition=PUBLISHED, name="evidence_article_pub_title")]
 
     def __str__(self):
         return self.title
@@ -231,6 +235,15 @@ class SourceArticle(Reviewed):
     def clean(self):
         if self.text and self.content_hash and self.content_hash != text_hash(self.text):
             raise ValidationError(_("The article text does not match its content hash."))
+        if self.full_text_shown and not self.full_text_reason.strip():
+            raise ValidationError(
+                {
+                    "full_text_reason": _(
+                        "Say why readers may see the whole text (for example, the publisher's permission or "
+                        "licence), or untick “full text shown”: readers then see each reviewed passage in context."
+                    )
+                }
+            )
 
 
 class Claim(ReviewSchedule, Reviewed):
@@ -270,6 +283,15 @@ class Claim(ReviewSchedule, Reviewed):
                 condition=~Q(status=Status.PUBLISHED) | ~Q(summary=""),
                 name="evidence_claim_published_has_summary",
             ),
+        ]
+        # The claims list: published claims by statement, alone or within a verdict, certainty or
+        # topic, and by last update (partial: drafts never show; migration 0015).
+        indexes = [
+            models.Index(fields=["statement", "id"], condition=PUBLISHED, name="evidence_claim_pub_statement"),
+            models.Index(fields=["verdict", "statement"], condition=PUBLISHED, name="evidence_claim_pub_verdict"),
+            models.Index(fields=["certainty", "statement"], condition=PUBLISHED, name="evidence_claim_pub_certainty"),
+            models.Index(fields=["topic", "statement"], condition=PUBLISHED, name="evidence_claim_pub_topic"),
+            models.Index(fields=["updated_at"], condition=PUBLISHED, name="evidence_claim_pub_updated"),
         ]
 
     def __str__(self):
@@ -347,6 +369,17 @@ class Study(Reviewed):
             models.CheckConstraint(
                 condition=Q(is_verified=False) | ~Q(doi="") | ~Q(pmid="") | ~Q(url=""),
                 name="evidence_study_verified_has_identifier",
+            ),
+        ]
+        # The studies list: public studies newest first, alone or within a design (migration 0015).
+        indexes = [
+            models.Index(
+                fields=["-year", "title", "id"],
+                condition=PUBLISHED & Q(is_verified=True),
+                name="evidence_study_pub_year",
+            ),
+            models.Index(
+                fields=["design", "-year"], condition=PUBLISHED & Q(is_verified=True), name="evidence_study_pub_design"
             ),
         ]
 
@@ -528,7 +561,7 @@ class Passage(Versioned):
         text = self.article.text
         if self.start is None or self.end is None or text[self.start : self.end] != self.quote:
             raise ValidationError({"quote": _("The article text at these offsets is not this quote.")})
-        if not fits_one_block(text, self.start, self.end):
+        if not fits_one_block(text, self.start, self.end, self.article.text_format):
             raise ValidationError(
                 {
                     "quote": _(

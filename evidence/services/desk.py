@@ -282,6 +282,13 @@ def _admin_url(obj):
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
+def _reanchor_url(passage):
+    """A passage waiting after its article changed is answered on the article's re-anchor page."""
+    from django.urls import reverse
+
+    return reverse("admin:article-reanchor", args=[passage.article_id]) + f"#reanchor-{passage.pk}"
+
+
 def _waiting(user):
     items = []
     requests = (
@@ -475,7 +482,7 @@ def _attention(user):
             DeskItem(
                 passage,
                 f"{passage} in “{passage.article.title}”",
-                _admin_url(passage),
+                _reanchor_url(passage),
                 "Passage to place",
                 passage.created_at,
                 reasons=[f"Placement: {passage.get_placement_display().lower()}; confirm where it sits."],

@@ -5,11 +5,13 @@ Each takes ``by`` (a user, or a system actor named in ``SYSTEM_ACTORS``) and ret
 """
 
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from evidence.links import url_key
 from evidence.models import (
     Claim,
     Evidence,
@@ -19,13 +21,14 @@ from evidence.models import (
     Status,
     Study,
     Substance,
+    TextFormat,
     UnfoundReference,
     Warning,
     text_hash,
 )
 from evidence.services.workflow import _require, library_delete, library_save, status_change
 from evidence.signals import announce_library_change
-from evidence.text import ArticleFormatError, context_around, match_quote, parse_article
+from evidence.text import ArticleFormatError, context_around, match_quote, parse_structure
 
 
 class ArticleImportError(ValueError):
@@ -36,6 +39,9 @@ class ArticleImportError(ValueError):
 class ImportResult:
     article: SourceArticle
     created: bool
+    # When a changed text made a new revision: how many passages were re-anchored each way
+    # ({"exact": 3, "moved": 1, "fuzzy": 0, "orphaned": 1}); None otherwise.
+    reanchored: dict | None = None
 
 
 def unique_slug(model, base, *, exclude_pk=None, max_length=120):
@@ -57,47 +63,97 @@ def normalise_newlines(text):
 # --- articles -------------------------------------------------------------------------------------
 
 
+def derived_title(text, structure, text_format, source_name):
+    """The title of an article imported without one: the seed format's first contents line; for
+    Markdown its first heading; for plain text its first line when that reads as a title (at most
+    TITLE_LINE_MAX characters, not ending a sentence with "."); otherwise the source name's file
+    name, without its extension, dashes and underscores as spaces."""
+    if structure.title:
+        return structure.title
+    if text_format == TextFormat.TEXT:
+        first = next(structure.blocks()).text(text).split("\n", 1)[0].strip()
+        if first and len(first) <= TITLE_LINE_MAX and not first.endswith("."):
+            return first
+    name = PurePath(source_name.rstrip("/")).name
+    stem = " ".join(name.rsplit(".", 1)[0].replace("_", " ").replace("-", " ").split()) or name
+    return stem[:1].upper() + stem[1:]
+
+
+TITLE_LINE_MAX = 150
+
+
 @transaction.atomic
-def article_import(*, text, source_name, by, original_url="", site=""):
+def article_import(
+    *,
+    text,
+    source_name,
+    by,
+    text_format=None,
+    original_url="",
+    site="",
+    title="",
+    stated_author="",
+    stated_credentials="",
+    published_on=None,
+):
     """Store an article's text as given (line endings normalised), with its hash, as a draft.
 
-    Importing the same text again changes nothing. A changed text under the same source name is
-    refused: the stored text is never edited in place. The article becomes public only when an
-    editor other than the importer approves it.
+    ``text_format`` is how the text marks its structure (docs/decisions/0006-article-text-formats.md):
+    the seed format (the default; the text must parse as one), ``markdown`` or ``text``. A title not
+    given comes from the text (``derived_title``); author and credentials not given come from a seed
+    article's "About the Author".
+
+    Importing the same text again changes nothing. A changed text for an article already in the
+    library (the same source name, or for an import with a URL, the same normalised URL) becomes a
+    new revision of it (``article_revise``: its passages are re-anchored). A new article becomes
+    public only when an editor other than the importer approves it.
     """
     if "\x00" in text:
         raise ArticleImportError("the file looks binary (it contains NUL bytes)")
     text = normalise_newlines(text)
+    text_format = text_format or TextFormat.SEED
+    if text_format not in TextFormat.values:
+        raise ArticleImportError(f"unknown text format {text_format!r}")
     try:
-        structure = parse_article(text)
+        structure = parse_structure(text, text_format)
     except ArticleFormatError as error:
-        raise ArticleImportError(f"not a source article: {error}") from error
+        kind = "not a source article" if text_format == TextFormat.SEED else "no article text"
+        raise ArticleImportError(f"{kind}: {error}") from error
     digest = text_hash(text)
     existing = SourceArticle.objects.filter(source_name=source_name).first()
+    key = url_key(original_url)
+    if existing is None and key:
+        existing = SourceArticle.objects.filter(url_key=key).order_by("pk").first()
     if existing:
         if existing.content_hash == digest:
             return ImportResult(existing, created=False)
-        raise ArticleImportError(
-            "its text differs from the copy imported before; the stored text is never edited in place"
-        )
+        from evidence.services.revisions import article_revise
+
+        return article_revise(article=existing, text=text, text_format=text_format, by=by)
     same_text = SourceArticle.objects.filter(content_hash=digest).first()
     if same_text:
         return ImportResult(same_text, created=False)
+    title = " ".join((title or derived_title(text, structure, text_format, source_name)).split())
+    if not title:
+        raise ArticleImportError("the article has no title: give one")
     article = SourceArticle(
-        title=structure.title[:300],
-        slug=unique_slug(SourceArticle, slugify(structure.title) or f"article-{digest[:8]}"),
+        title=title[:300],
+        slug=unique_slug(SourceArticle, slugify(title) or f"article-{digest[:8]}"),
         source_name=source_name,
         original_url=original_url,
-        site=site,
-        stated_author=structure.stated_author[:200],
-        stated_credentials=structure.stated_credentials,
+        site=site[:200],
+        stated_author=(stated_author or structure.stated_author)[:200],
+        stated_credentials=stated_credentials or structure.stated_credentials,
+        published_on=published_on,
         text=text,
+        text_format=text_format,
         content_hash=digest,
     )
     try:
         library_save(obj=article, by=by, change_note=f"imported from {source_name}")
     except ValidationError as error:
-        # Another import of the same name or text committed first: say so, save nothing.
+        # Another import of the same name or text committed first, or a value the model refuses
+        # (an original URL too long): say so, save nothing.
         raise ArticleImportError("; ".join(error.messages)) from error
     return ImportResult(article, created=True)
 

@@ -7,9 +7,11 @@ to the database.
 
 ``--format json`` is a contract that checks outside the test suite rely on: a JSON array with one
 object per sentence or clause that has suggestions, ``{"start", "end", "text", "candidates":
-[{"claim": slug, "score": float}, …]}``, candidates best first. ``start`` and ``end`` count code
-points of the file decoded as UTF-8 exactly as stored: nothing is normalised (a CRLF line break
-counts as two, a byte-order mark as one), so ``text == file_text[start:end]``.
+[{"claim": slug, "score": float}, …]}``, candidates best first. For a plain-text, Markdown or
+seed-format file, ``start`` and ``end`` count code points of the file decoded as UTF-8 exactly as
+stored: nothing is normalised (a CRLF line break counts as two, a byte-order mark as one), so
+``text == file_text[start:end]``. For a web page (HTML) they count code points of the text the
+import would store: the article's main content extracted as Markdown (evidence/importing.py).
 """
 
 import json
@@ -18,8 +20,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evidence import spotting
+from evidence import importing, spotting
 from evidence.models import SourceArticle
+from evidence.services import ArticleImportError
+from evidence.services.library import normalise_newlines
 
 HTML = re.compile(r"\A\s*<(?:!doctype\s+html|html|head|body|article|main|div|p|h[1-6])\b", re.I)
 HTML_CLOSING_TAGS = re.compile(r"</(?:html|body|div|p|h[1-6]|li|span|a|article|section)\s*>", re.I)
@@ -48,28 +52,30 @@ def looks_like_html(text):
     return bool(HTML.match(text)) or len(HTML_CLOSING_TAGS.findall(text)) >= 3
 
 
-def html_text(path, text):
-    """The text the import step would store for an HTML file, if the HTML import exists yet."""
+def is_web_page(path):
+    """Whether the file at ``path`` is a saved web page (read in the character set it declares)."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    head = path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf")
+    return path.suffix.lower() in importing.HTML_EXTENSIONS or bool(importing.HTML_START.match(head))
+
+
+def html_text(path):
+    """The text the import would store for the web page at ``path``: its main content as Markdown."""
     try:
-        from evidence.importing import extract
-    except ImportError:
-        raise CommandError(
-            f"{path} is HTML. HTML articles need the import step first, which extracts the article's "
-            "text; spot_claims reads plain text or the seed format. Save the article's text as a .txt "
-            "file and run spot_claims on that."
-        ) from None
-    extracted = extract(text)
-    stored = extracted if isinstance(extracted, str) else getattr(extracted, "text", None)
-    if not isinstance(stored, str) or not stored.strip():
-        raise CommandError(f"{path}: no article text could be extracted from this HTML.")
-    return stored
+        prepared = importing.prepare(Path(path).read_bytes(), filename=Path(path).name, content_type="text/html")
+    except ArticleImportError as error:
+        raise CommandError(f"{path}: {error}.") from error
+    return normalise_newlines(prepared.text)
 
 
 class Command(BaseCommand):
     help = (
-        "Suggest which published claims each sentence of an article file makes (plain text or the seed "
-        "format, UTF-8), without importing it. Writes nothing. --format json prints the stable contract: "
-        "[{start, end, text, candidates: [{claim, score}]}], offsets in code points of the file as stored."
+        "Suggest which published claims each sentence of an article file makes (plain text, Markdown, the "
+        "seed format or a saved web page), without importing it. Writes nothing. --format json prints the "
+        "stable contract: [{start, end, text, candidates: [{claim, score}]}], offsets in code points of the "
+        "file as stored (for a web page, of the text the import would store)."
     )
 
     def add_arguments(self, parser):
@@ -87,10 +93,10 @@ class Command(BaseCommand):
             raise CommandError("--limit must be at least 1.")
         if exclude_article is not None and not SourceArticle.objects.filter(slug=exclude_article).exists():
             raise CommandError(f"No article has the slug {exclude_article!r} (--exclude-article).")
-        text = read_text(file)
-        if looks_like_html(text):
+        text = html_text(file) if is_web_page(file) else read_text(file)
+        if not is_web_page(file) and looks_like_html(text):
             # Offsets then refer to the extracted text that the import would store, not to the HTML.
-            text = html_text(file, text)
+            text = html_text(file)
         index = spotting.build_index(exclude_article=exclude_article)
         if not index.statements:
             self.stderr.write(self.style.WARNING("The library has no published claims yet: nothing to suggest."))
