@@ -28,6 +28,7 @@ from django.utils.timezone import localtime
 from simple_history.admin import SimpleHistoryAdmin
 
 from evidence import dataset, services
+from evidence.admin_import import ArticleImportForm
 from evidence.models import (
     ChangeItem,
     ChangeRequest,
@@ -43,11 +44,10 @@ from evidence.models import (
     Substance,
     UnfoundReference,
     Warning,
-    text_hash,
 )
 from evidence.services import desk
 from evidence.services.workflow import TRANSITIONS, WORKFLOW_FIELDS
-from evidence.text import ArticleFormatError, QuoteAmbiguous, QuoteNotFound, match_quote, parse_article
+from evidence.text import QuoteAmbiguous, QuoteNotFound, match_quote
 
 WRITE_ERRORS = (ValidationError, PermissionDenied)
 STALE_MESSAGE = (
@@ -185,7 +185,37 @@ def placement_shown(passage):
     return passage.get_placement_display()
 
 
-class PassageFormSet(forms.BaseInlineFormSet):
+# Long columns an admin row never shows for a related item: inline querysets and autocomplete
+# fields leave them out (an article's text is tens of kilobytes).
+HEAVY_FIELDS = {SourceArticle: ["text"], Claim: ["summary"], Study: ["finding", "notes"]}
+
+
+def deferred_related(queryset, *names):
+    """``queryset`` joined to its related items ``names``, without their heavy columns."""
+    related = [(name, queryset.model._meta.get_field(name).related_model) for name in names]
+    heavy = [f"{name}__{column}" for name, model in related for column in HEAVY_FIELDS.get(model, [])]
+    return queryset.select_related(*names).defer(*heavy)
+
+
+class PreloadedFormSet(forms.BaseInlineFormSet):
+    """Gives each row's autocomplete widgets the related objects the row's queryset already joined,
+    so a change form with 50 inline rows does not run a query per row to label them."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        instance = form.instance
+        for name, formfield in form.fields.items():
+            widget = getattr(formfield.widget, "widget", formfield.widget)  # inside RelatedFieldWidgetWrapper
+            if not isinstance(widget, SafeAutocompleteMixin):
+                continue
+            field = instance._meta.get_field(name)
+            related = field.get_cached_value(instance, default=None) if field.is_relation else None
+            if related is not None:
+                widget.preloaded = {str(related.pk): related}
+        return form
+
+
+class PassageFormSet(PreloadedFormSet):
     """Checks what a single form cannot: overlaps between the rows of one save."""
 
     def clean(self):
@@ -277,7 +307,13 @@ def form_values(form):
 
 class SafeAutocompleteMixin:
     """Admin autocomplete widgets re-render a refused form; a value that is not an id (``abc``)
-    would make them fail while rendering, so they show only the values that are ids."""
+    would make them fail while rendering, so they show only the values that are ids.
+
+    Django's widget fetches its selected row to label it: one query per inline row. An inline's
+    formset (``PreloadedFormSet``) hands each row's widget the related object its queryset already
+    joined (``preloaded``), so rows render without a query; any other value is fetched as before."""
+
+    preloaded = None  # {str(pk): object}, set per form by PreloadedFormSet
 
     def optgroups(self, name, value, attr=None):
         pk = self.field.remote_field.model._meta.pk
@@ -288,7 +324,22 @@ class SafeAutocompleteMixin:
             except ValidationError:
                 continue
             kept.append(item)
+        known = self.preloaded or {}
+        selected = [str(item) for item in kept if str(item) not in self.choices.field.empty_values]
+        if selected and all(item in known for item in selected) and self.field.remote_field.field_name == pk.name:
+            return self.preloaded_optgroups(name, [known[item] for item in selected])
         return super().optgroups(name, kept, attr)
+
+    def preloaded_optgroups(self, name, objects):
+        """What Django's ``optgroups`` returns, built from objects already loaded."""
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        selected = {str(obj.pk) for obj in objects}
+        for obj in objects:
+            label = self.choices.field.label_from_instance(obj)
+            options.append(self.create_option(name, obj.pk, label, selected, len(options)))
+        return [(None, options, 0)]
 
 
 class SafeAutocompleteSelect(SafeAutocompleteMixin, AutocompleteSelect):
@@ -305,6 +356,10 @@ class SafeAutocompleteAdmin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
             kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            heavy = HEAVY_FIELDS.get(db_field.remote_field.model)
+            if heavy and "queryset" not in kwargs:
+                # Checking a posted id (and labelling one the formset did not preload) needs no article text.
+                kwargs["queryset"] = db_field.remote_field.model._default_manager.defer(*heavy)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -707,7 +762,7 @@ class PassageInlineForArticle(SafeAutocompleteAdmin, admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("claim", "article").defer("article__text")
+        return deferred_related(super().get_queryset(request), "claim", "article")
 
     @admin.display(description="Placement")
     def located(self, obj):
@@ -728,10 +783,14 @@ class EvidenceForm(LockedInlineForm):
 class EvidenceInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = Evidence
     form = EvidenceForm
+    formset = PreloadedFormSet
     fields = ["study", "direction", "note", "version"]
     autocomplete_fields = ["study"]
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        return deferred_related(super().get_queryset(request), "study", "claim")  # a row's label names both
 
 
 class UnfoundReferenceForm(LockedInlineForm):
@@ -743,10 +802,14 @@ class UnfoundReferenceForm(LockedInlineForm):
 class UnfoundReferenceInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = UnfoundReference
     form = UnfoundReferenceForm
+    formset = PreloadedFormSet
     fields = ["article", "citation", "searched", "version"]
     autocomplete_fields = ["article"]
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        return deferred_related(super().get_queryset(request), "article", "claim")  # a row's label names the article
 
 
 # --- the library's models -----------------------------------------------------------------------------
@@ -771,6 +834,7 @@ class ClaimForm(StatusForm):
 
 @admin.register(Claim)
 class ClaimAdmin(ScheduledAdmin):
+    show_full_result_count = False  # no second COUNT of the whole table for the "N total" link
     form = ClaimForm
     list_display = [
         "statement",
@@ -817,28 +881,6 @@ class ClaimAdmin(ScheduledAdmin):
         return obj.passage_count
 
 
-class ArticleImportForm(forms.ModelForm):
-    """Adding an article in the admin imports pasted text, exactly as the command does."""
-
-    class Meta:
-        model = SourceArticle
-        fields = ["source_name", "original_url", "site", "text"]
-
-    def clean(self):
-        data = super().clean()
-        text = services.normalise_newlines(data.get("text") or "")
-        if text:
-            data["text"] = text
-            try:
-                parse_article(text)
-            except ArticleFormatError as error:
-                self.add_error("text", f"Not a source article: {error}")
-            existing = SourceArticle.objects.filter(content_hash=text_hash(text)).first()
-            if existing:
-                self.add_error("text", f"This text is already in the library as “{existing.title}”.")
-        return data
-
-
 class SourceArticleForm(StatusForm):
     class Meta:
         model = SourceArticle
@@ -847,15 +889,20 @@ class SourceArticleForm(StatusForm):
 
 @admin.register(SourceArticle)
 class SourceArticleAdmin(ReviewedAdmin):
+    show_full_result_count = False  # no second COUNT of the whole table for the "N total" link
     form = SourceArticleForm
     list_display = ["title", "source_name", "stated_author", "status", "passage_total", "imported_at"]
     search_fields = ["title", "source_name", "stated_author", "site"]
     list_filter = ["status", "site"]
-    readonly_fields = ["slug", "text", "content_hash", "imported_at", "source_name"]  # slug: a permanent address
+    # slug: a permanent address
+    readonly_fields = ["slug", "text", "content_hash", "imported_at", "source_name", "revision", "placements"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "source_name", "original_url", "site", "published_on"]}),
         ("Stated author", {"fields": ["stated_author", "stated_credentials"]}),
         ("For readers", {"fields": ["reviewer_note"]}),
+        # Whether readers see the whole text, and why that is allowed (docs/decisions/0007).
+        ("Display rights", {"fields": ["full_text_shown", "full_text_reason"]}),
+        ("Revisions", {"fields": ["revision", "placements"]}),
         ("Text as imported", {"fields": ["text", "content_hash", "imported_at"], "classes": ["collapse"]}),
         REVIEW_FIELDSET,
     ]
@@ -868,6 +915,12 @@ class SourceArticleAdmin(ReviewedAdmin):
     def passage_total(self, obj):
         return obj.passage_total
 
+    @admin.display(description="Passage placements")
+    def placements(self, obj):
+        from evidence.admin_revisions import reanchor_link
+
+        return reanchor_link(obj)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ArticleImportForm
@@ -877,7 +930,10 @@ class SourceArticleAdmin(ReviewedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ["source_name", "original_url", "site", "text"]})]
+            return [
+                (None, {"fields": ["kind", "text", "text_format", "html", "upload", "url"]}),
+                ("About the article (optional)", {"fields": ["source_name", "original_url", "site", "title"]}),
+            ]
         return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
@@ -891,15 +947,31 @@ class SourceArticleAdmin(ReviewedAdmin):
             return super().save_model(request, obj, form, change)
         try:
             result = services.article_import(
-                text=form.cleaned_data["text"],
-                source_name=obj.source_name,
-                original_url=obj.original_url,
-                site=obj.site,
+                text=form.prepared.text,
+                source_name=form.source_name,
+                text_format=form.prepared.text_format,
                 by=request.user,
+                **form.values,
             )
         except services.ArticleImportError as error:  # e.g. the same text imported a moment ago
             raise ValidationError(f"The article was not imported: {error}") from error
         obj.__dict__.update(result.article.__dict__)  # the admin's messages and redirect use the stored row
+        if result.reanchored is not None:
+            counts = ", ".join(f"{n} {how}" for how, n in result.reanchored.items())
+            messages.warning(
+                request,
+                f"“{result.article.title}” was already in the library: the text became its revision "
+                f"{result.article.revision}, and its passages were re-anchored ({counts}).",
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """After an import, the article's change page: its text, metadata and passages."""
+        if obj.pk is None or getattr(request, "_kratomref_pending", None) is not None:
+            return super().response_add(request, obj, post_url_continue)
+        spot = reverse("admin:article-spot", args=[obj.pk])
+        message = format_html('Imported “{}”. <a href="{}">See the claims suggested in it</a>.', obj.title, spot)
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:evidence_sourcearticle_change", args=[obj.pk]))
 
 
 class StudyForm(StatusForm):
@@ -930,6 +1002,7 @@ class StudyForm(StatusForm):
 
 @admin.register(Study)
 class StudyAdmin(ReviewedAdmin):
+    show_full_result_count = False  # no second COUNT of the whole table for the "N total" link
     form = StudyForm
     list_display = ["key", "short_citation", "design", "population", "year", "is_verified", "status", "claim_total"]
     list_filter = ["status", "design", "population", "is_verified", "authors_confirmed"]
@@ -1037,6 +1110,7 @@ class PassageAdminForm(PassageForm):
 
 @admin.register(Passage)
 class PassageAdmin(LockedAdmin):
+    show_full_result_count = False  # no second COUNT of the whole table for the "N total" link
     form = PassageAdminForm
     list_display = ["__str__", "article", "claim", "wording", "placement"]
     list_filter = ["wording", "placement", "claim__verdict"]
@@ -1082,6 +1156,7 @@ class EvidenceAdminForm(EvidenceForm):
 
 @admin.register(Evidence)
 class EvidenceAdmin(LockedAdmin):
+    show_full_result_count = False  # no second COUNT of the whole table for the "N total" link
     form = EvidenceAdminForm
     list_display = ["__str__", "claim", "study", "direction"]
     list_filter = ["direction"]

@@ -18,12 +18,15 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Count, Model
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django_filters import conf as filter_conf
 from django_filters.constants import EMPTY_VALUES
 
+from evidence.links import url_key
 from evidence.models import Certainty, Claim, Polarity, Severity, SourceArticle, Study, Substance, Verdict, Warning
 
 
@@ -33,6 +36,30 @@ class SearchField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
+class SuggestInput(forms.TextInput):
+    """A text box for an item's address (slug) with suggestions as the reader types.
+
+    Without JavaScript it takes the address as typed. static/js/suggest.js fills the ``<datalist>``
+    after it from the JSON at ``suggestions`` (a URL name), so a title typed becomes a slug picked.
+    """
+
+    def __init__(self, *, suggestions, attrs=None):
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.suggestions = suggestions
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["list"] = f"{widget_attrs.get('id') or name}-suggestions"
+        widget_attrs["data-suggest"] = reverse(self.suggestions)
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or name}-suggestions"
+        return format_html('{}<datalist id="{}"></datalist>', html, list_id)
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -141,9 +168,11 @@ class FacetedFilterSet(django_filters.FilterSet):
     def facet_counts(self, base_queryset):
         """{facet name: {value: count}} with each facet's own selection left out."""
         counts = {}
+        unordered = [name for name, f in self.filters.items() if isinstance(f, django_filters.OrderingFilter)]
         for name in self.facets:
             data = self.data.copy()
-            data.pop(name, None)
+            for left_out in (name, *unordered):  # an order changes no count (and may need the list's ranks)
+                data.pop(left_out, None)
             other = type(self)(data, queryset=base_queryset)
             queryset = other.qs if other.is_valid() else base_queryset.none()
             field = self.filters[name].field_name
@@ -169,7 +198,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 
 
 class ClaimFilter(FacetedFilterSet):
-    facets = ("verdict", "certainty", "polarity", "topic", "substance", "article")
+    facets = ("verdict", "certainty", "polarity", "topic", "substance")
 
     default_ordering_label = _("Default (statement, A–Z)")
 
@@ -185,13 +214,23 @@ class ClaimFilter(FacetedFilterSet):
         label=_("Substance"),
         empty_label=_("Any substance"),
     )
+    # Thousands of articles: a text box for the article's address (its slug), which the claims list
+    # fills as the reader types a title (static/js/suggest.js, /articles/suggest.json); never a
+    # <select> of every article. Looked up by slug alone, never loading the article's text.
     article = django_filters.ModelChoiceFilter(
         field_name="passages__article",
         to_field_name="slug",
-        queryset=SourceArticle.objects.published().order_by("title"),
+        queryset=SourceArticle.objects.published().only("pk", "slug", "title"),
         label="Appears in article",
         empty_label=_("Any article"),
         distinct=True,
+        widget=SuggestInput(suggestions="evidence:article-suggestions"),
+        error_messages={
+            "invalid_choice": _(
+                "No reviewed article has the address “%(value)s”. Type part of its title and pick it, or give "
+                "its address: the part after /articles/."
+            )
+        },
     )
     # Verdict and certainty sort by their place on the scale (from "supported" and from "high").
     o = django_filters.OrderingFilter(
@@ -263,10 +302,29 @@ class StudyFilter(FacetedFilterSet):
         return queryset.filter(doi="", pmid="")
 
 
+class ArticleURLFilter(django_filters.CharFilter):
+    """``url``: articles whose original URL is this address once both are normalised
+    (evidence.links.url_key: scheme, ``www.``, trailing slash, tracking parameters, AMP variants).
+    An address that is not an http(s) URL matches nothing."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Original address"))
+        kwargs.setdefault("max_length", 2048)
+        kwargs.setdefault("validators", [ProhibitNullCharactersValidator()])
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        key = url_key(value)[:500]
+        return qs.filter(url_key=key) if key else qs.none()
+
+
 class ArticleFilter(FacetedFilterSet):
     default_ordering_label = _("Default (title, A–Z)")
 
     q = SearchFilter()
+    url = ArticleURLFilter()
     o = django_filters.OrderingFilter(
         fields=(("title", "title"), ("imported_at", "imported")),
         field_labels={
@@ -280,7 +338,7 @@ class ArticleFilter(FacetedFilterSet):
 
     class Meta:
         model = SourceArticle
-        fields = ["q"]
+        fields = ["q", "url"]
 
 
 class WarningFilter(FacetedFilterSet):

@@ -29,6 +29,7 @@ put back (``ts_headline`` marks hits with sentinel characters that cannot occur 
 
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_, or_
@@ -47,9 +48,11 @@ from django.db.models import (
     JSONField,
     Max,
     Q,
+    Subquery,
     TextField,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Cast, Replace
 from django.utils.html import escape
@@ -69,6 +72,37 @@ RESULTS_PER_GROUP = 20
 FEW_RESULTS = 3  # fewer results than this: "Did you mean …?", and relaxing to any word
 ANSWERS = 5  # "Best answers": claims, warnings and named substances ranked together
 SNIPPET_WORDS = 35
+# PostgreSQL at scale ("kratom" is in most rows of 100,000): a result group ranks at most the first
+# CANDIDATES matching rows it meets (the GIN index for a selective term, storage order for a common
+# one), and counts matches up to that many; beyond it the page says "more than". ts_rank, coverage
+# and ts_headline then run over a bounded set, whatever the term.
+CANDIDATES = 200
+# Bodies too long for ts_headline on every result (an article's whole text): their snippet is cut
+# around the first hit in Python, from the page's rows only. Their search vectors are long too, and
+# every article has most of the library's words, so the planner expects any unknown word in ~2% of
+# them and scans the table for a typo (35 ms at 10,000 articles): their candidates always come from
+# the GIN index.
+PYTHON_SNIPPETS = frozenset({"evidence.SourceArticle"})
+
+
+@contextmanager
+def index_only_candidates(connection, model, *, always=False):
+    """Keep PostgreSQL from scanning every row for candidates (see above): for tables of long texts,
+    and (``always``) for a query it misjudges (``needs_index``). Nested blocks set it once."""
+    wanted = always or (model is not None and model._meta.label in PYTHON_SNIPPETS)
+    if connection.vendor != "postgresql" or not wanted or getattr(connection, "_kratomref_index_only", False):
+        yield  # not needed, or already set by an enclosing block
+        return
+    connection._kratomref_index_only = True
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        yield
+    finally:
+        connection._kratomref_index_only = False
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+
 
 # Private-use characters: they are removed from queries, and from text before ts_headline.
 START_SEL, STOP_SEL = "\ue000", "\ue001"
@@ -532,7 +566,7 @@ def added(expressions):
     return reduce(lambda a, b: a + b, expressions)
 
 
-def search_queryset(queryset, q, *, fields, title, body):
+def search_queryset(queryset, q, *, fields, title, body, candidates=None):
     """The body of every ``search(q)``: matching rows, best first.
 
     Each row carries ``search_has_<i>`` (1 if it matches the query's i-th scoring term),
@@ -540,6 +574,9 @@ def search_queryset(queryset, q, *, fields, title, body):
     match a weight-A field) and ``rank``; on PostgreSQL also the headlines. Rows are ordered by
     coverage, title coverage, then rank. ``fields`` maps each searched field to its weight (A–D)
     and must match migration 0003.
+
+    ``candidates`` (PostgreSQL): a condition that already selects only matching rows (``bounded``);
+    the match is then not tested again on every row of the table.
     """
     query = q if isinstance(q, ParsedQuery) else parse_query(q, using=queryset.db)
     if not query:
@@ -568,13 +605,13 @@ def search_queryset(queryset, q, *, fields, title, body):
                 ),
             )
             for name in (title, body)
-            if name
+            if name and not (name == body and queryset.model._meta.label in PYTHON_SNIPPETS)
         }
         has = {has_attr(i): flag(Matches(F("search_vector"), term.tsquery())) for i, term in enumerate(scoring)}
         in_title = [flag(Matches(TitleVector(F("search_vector")), term.tsquery())) for term in scoring]
         return (
             queryset.alias(search_vector=StoredSearchVector())
-            .filter(search_vector=tsquery)
+            .filter(Q(search_vector=tsquery) if candidates is None else candidates)
             .annotate(**has)
             .annotate(
                 search_coverage=added(F(name) for name in has),
@@ -651,9 +688,26 @@ def excerpt(text, highlighter, max_words=SNIPPET_WORDS):
     return text[words[first].start() : words[last].end()]
 
 
+SNIPPET_WINDOW = (400, 1200)  # characters kept before and after the first hit before cutting words
+
+
+def snippet_window(text, highlighter):
+    """A long text cut to the characters around its first hit (or its start): an excerpt never
+    needs more, and an article's whole text is never split into words for one snippet."""
+    before, after = SNIPPET_WINDOW
+    if len(text) <= before + after:
+        return text
+    hit = highlighter.search(text) if highlighter else None
+    start = max(0, hit.start() - before) if hit else 0
+    return text[start : start + before + after]
+
+
 def python_highlight(text, query, *, whole):
     highlighter = query.highlighter()
-    text = MARKDOWN_NOISE.sub("", (text or "").replace(START_SEL, "").replace(STOP_SEL, ""))
+    text = text or ""
+    if not whole:
+        text = snippet_window(text, highlighter)
+    text = MARKDOWN_NOISE.sub("", text.replace(START_SEL, "").replace(STOP_SEL, ""))
     if not whole:
         text = excerpt(text, highlighter)
     out, position = [], 0
@@ -715,27 +769,51 @@ def vocabulary(using="default", extra=()):
     return {w for w in words if len(w) >= 3}
 
 
+VOCABULARY_SECONDS = 24 * 3600  # kept per content version: an approval makes a new key
+
+
+def library_vocabulary(using="default"):
+    """The library's own words (substance names and synonyms, claim statement words), computed once
+    per content version and kept in the shared cache: never split from every statement per query."""
+    from evidence.http import kept_per_version
+
+    def compute():
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            from evidence.models import Status
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT word FROM ({vocabulary_sql(connection)}) AS vocabulary(word) WHERE length(word) >= 3",
+                    [Status.PUBLISHED, []],
+                )
+                return sorted(word for (word,) in cursor.fetchall())
+        return sorted(vocabulary(using))
+
+    return kept_per_version("search-vocabulary", (using,), compute, VOCABULARY_SECONDS)
+
+
 def did_you_mean(query, *, using="default"):
     """The query with misspelt words replaced by close known words, or "" when there is none."""
     candidates = suggestion_candidates(query)
     if not candidates:
         return ""
     connection = connections[using]
+    words = library_vocabulary(using)
     if connection.vendor == "postgresql":
-        from evidence.models import Status
-
-        sql = f"""
-            WITH vocabulary(word) AS ({vocabulary_sql(connection)}),
+        sql = """
+            WITH vocabulary(word) AS (SELECT unnest(%s::text[])),
                  terms(term) AS (SELECT unnest(%s::text[]))
             SELECT DISTINCT ON (term) term, word FROM terms CROSS JOIN vocabulary
             WHERE length(word) >= 3 AND similarity(term, word) >= %s
             ORDER BY term, similarity(term, word) DESC, word
         """
+        known = sorted(set(words) | set(query.known_words))
         with connection.cursor() as cursor:
-            cursor.execute(sql, [Status.PUBLISHED, sorted(query.known_words), candidates, TRIGRAM_THRESHOLD])
+            cursor.execute(sql, [known, candidates, TRIGRAM_THRESHOLD])
             replacements = dict(cursor.fetchall())
     else:
-        known = vocabulary(using, extra=query.known_words)
+        known = set(words) | {w for w in query.known_words if len(w) >= 3}
         replacements = {}
         for term in candidates:
             match = process.extractOne(term, known, scorer=fuzz.ratio, score_cutoff=FUZZ_THRESHOLD)
@@ -772,6 +850,7 @@ class ResultGroup:
     label: str
     count: int
     hits: list
+    more: bool = False  # more than ``count`` match: counting stopped at CANDIDATES (PostgreSQL)
 
 
 @dataclass
@@ -788,6 +867,11 @@ class SearchPage:
     @property
     def total(self):
         return sum(group.count for group in self.groups)
+
+    @property
+    def more(self):
+        """True when some group stopped counting: the total is a lower bound ("more than")."""
+        return any(group.more for group in self.groups)
 
     @property
     def found(self):
@@ -845,52 +929,184 @@ def make_hit(query, key, kind_label, row, title, body):
     )
 
 
-def search_group(query, key, label, kind_label, queryset, *, limit, using, pg):
+def any_attr(index):
+    return f"search_any_{index}"
+
+
+def every_term_tsquery(query):
+    """The relaxed query's terms all together (its exclusions still hold)."""
+    excluded = [term for group in query.groups for term in group.excluded]
+    return reduce(and_, [t.tsquery() for t in query.scoring_terms] + [t.tsquery(invert=True) for t in excluded])
+
+
+def bounded(queryset, query, *, counted=True, index_only=False):
+    """PostgreSQL: ``queryset.search(query)`` ranked over the first ``CANDIDATES + 1`` matching rows only.
+
+    The candidates are found without ranking (a GIN bitmap for a selective term; for a term in most
+    rows, the first rows a scan meets), so neither ranking nor counting reads every match of
+    "kratom". A relaxed query also takes the first rows that have every term, so those are never
+    left out, and says per term whether any candidate matches it (``search_any_<i>``), for the
+    notice that names the words nothing matches (``terms_found`` asks the index about the others
+    when the candidates are not all the matches). Each row carries ``search_total``, the number of
+    candidates (more than ``CANDIDATES`` means "more than").
+    """
+    base = queryset.alias(search_vector=StoredSearchVector()).order_by()
+    long_texts = index_only or queryset.model._meta.label in PYTHON_SNIPPETS
+    # Long texts, and queries the planner misjudges (``index_only``): candidates from the GIN index
+    # alone (any status; the page's filter applies after), so it has no other plan to prefer
+    # (index_only_candidates).
+    pool = queryset.model._base_manager.using(queryset.db).alias(search_vector=StoredSearchVector()).order_by()
+
+    def first(tsquery):
+        return (pool if long_texts else base).filter(search_vector=tsquery).values("pk")[: CANDIDATES + 1]
+
+    candidates = first(query.tsquery())
+    if query.is_relaxed and len(query.scoring_terms) > 1:
+        candidates = candidates.union(first(every_term_tsquery(query)))  # one semi-join, not an OR of two
+    candidates = Q(pk__in=candidates)
+    results = search_queryset(
+        queryset,
+        query,
+        fields=queryset.SEARCH_FIELDS,
+        title=queryset.SEARCH_TITLE,
+        body=queryset.SEARCH_BODY,
+        candidates=candidates,
+    )
+    if not counted:
+        return results
+    if query.is_relaxed:
+        results = results.annotate(**{any_attr(i): Window(Max(has_attr(i))) for i in range(len(query.scoring_terms))})
+    results = results.annotate(search_total=Window(Count("pk")))
+    if long_texts:  # more than CANDIDATES match, published or not: the count is a lower bound
+        results = results.annotate(search_pool=CappedCount(first(query.tsquery())))
+    return results
+
+
+def needs_index(query, using):
+    """Whether PostgreSQL must take a query's candidates from the GIN index (PostgreSQL only).
+
+    The planner estimates a word it has no statistics for (a typo, a rare word) as fairly common,
+    and several words together as independent, so for those it scans whole tables looking for rows
+    that are not there (30–70 ms at 100k claims). One known word, alone, is left to the planner: for
+    "kratom" a scan that stops at the first rows beats reading the whole index. Known: a word of the
+    library's vocabulary (``library_vocabulary``, cached per content version)."""
+    if any(len(group.terms) > 1 or group.excluded for group in query.groups):
+        return True
+    known = set(library_vocabulary(using))
+    return any(  # the word as typed: its synonyms only widen a match the planner already expects
+        word.lower() not in known
+        for group in query.groups
+        for term in group.terms
+        for word in WORD_RE.findall(term.text)
+    )
+
+
+def terms_found(queryset, terms):
+    """The terms (by index) that match any row of ``queryset``'s table: one GIN probe each (PostgreSQL).
+
+    The probe asks the index alone (rows of any status): a word found only in unpublished rows is
+    then not named as matching nothing, which leaves a notice out rather than saying something false."""
+    base = queryset.model._base_manager.using(queryset.db).alias(search_vector=StoredSearchVector()).order_by()
+    found = set()
+    with index_only_candidates(connections[queryset.db], queryset.model, always=True):
+        for i, term in terms:
+            if base.filter(search_vector=term.tsquery()).values("pk")[:1]:
+                found.add(i)
+    return found
+
+
+class CappedCount(Subquery):
+    """How many rows a (sliced) subquery returns."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
+def search_group(query, key, label, kind_label, queryset, *, limit, using, pg, index_only=False):
     """One result group: its hits (best first, at most ``limit``), its count, and which scoring terms matched.
 
-    Queries: one, plus one more when more than ``limit`` rows match.
+    On PostgreSQL one query, ranking a bounded set of candidates (``bounded``), counting up to
+    ``CANDIDATES``; elsewhere one query, plus one more when more than ``limit`` rows match.
     """
     queryset = queryset.using(using)
     if key == "passages":
         queryset = queryset.defer("article__text")
-    elif key == "articles" and pg:
-        queryset = queryset.defer("text")  # ts_headline reads it in the database
-    results = queryset.search(query)
-    rows = list(results[: limit + 1])
     n_terms = len(query.scoring_terms)
-    matched = {i for row in rows for i in range(n_terms) if getattr(row, has_attr(i))}
-    if len(rows) <= limit:
-        count = len(rows)
-    elif query.is_relaxed:
-        # One query for the count and for which terms match anything at all (the notice names them).
-        totals = results.aggregate(n=Count("pk"), **{f"any_{i}": Max(has_attr(i)) for i in range(n_terms)})
-        count = totals["n"]
-        matched |= {i for i in range(n_terms) if totals[f"any_{i}"]}
+    more = False
+    if pg:
+        with index_only_candidates(connections[using], queryset.model, always=index_only):
+            rows = list(bounded(queryset, query, index_only=index_only)[: limit + 1])
+        total = rows[0].search_total if rows else 0
+        pool = getattr(rows[0], "search_pool", 0) if rows else 0
+        count, more = min(total, CANDIDATES), total > CANDIDATES or pool > CANDIDATES
+        matched = {i for row in rows[:1] for i in range(n_terms) if getattr(row, any_attr(i), False)}
+        matched |= {i for row in rows for i in range(n_terms) if getattr(row, has_attr(i))}
+        unseen = [(i, term) for i, term in enumerate(query.scoring_terms) if i not in matched]
+        if query.is_relaxed and more and unseen:  # the candidates are not every match: ask the index
+            matched |= terms_found(queryset, unseen)
     else:
-        count = results.count()
+        results = queryset.search(query)
+        rows = list(results[: limit + 1])
+        matched = {i for row in rows for i in range(n_terms) if getattr(row, has_attr(i))}
+        if len(rows) <= limit:
+            count = len(rows)
+        elif query.is_relaxed:
+            # One query for the count and for which terms match anything at all (the notice names them).
+            totals = results.aggregate(n=Count("pk"), **{f"any_{i}": Max(has_attr(i)) for i in range(n_terms)})
+            count = totals["n"]
+            matched |= {i for i in range(n_terms) if totals[f"any_{i}"]}
+        else:
+            count = results.count()
     title, body = queryset.SEARCH_TITLE, queryset.SEARCH_BODY
     hits = [make_hit(query, key, kind_label, row, title, body) for row in rows[:limit]]
-    return ResultGroup(key=key, label=label, count=count, hits=hits), matched
+    return ResultGroup(key=key, label=label, count=count, hits=hits, more=more), matched
 
 
 def search_groups(query, *, limit, using):
-    pg = connections[using].vendor == "postgresql"
+    connection = connections[using]
+    pg = connection.vendor == "postgresql"
+    index_only = pg and needs_index(query, using)
     groups, matched = [], set()
-    for key, label, kind_label, queryset in result_querysets():
-        group, found = search_group(query, key, label, kind_label, queryset, limit=limit, using=using, pg=pg)
-        groups.append(group)
-        matched |= found
+    with index_only_candidates(connection, None, always=index_only):  # one SET for the page's groups
+        for key, label, kind_label, queryset in result_querysets():
+            group, found = search_group(
+                query, key, label, kind_label, queryset, limit=limit, using=using, pg=pg, index_only=index_only
+            )
+            groups.append(group)
+            matched |= found
     return groups, matched
 
 
-def answer_candidates(query, *, using):
+def answer_key(row):
+    return (-(row.search_coverage + row.search_title_coverage), -row.search_coverage, -row.rank, row.pk)
+
+
+def answer_candidates(query, *, using, groups=()):
     """Claims, warnings, and the substances the query names (a term matches a name or synonym): for
-    each type the rows with the most terms, a term in the title counting twice. One query per type."""
+    each type the rows with the most terms, a term in the title counting twice. One query per type,
+    except where ``groups`` (the page's groups, from this same query) already hold them: with one
+    scoring term every row has the same coverage, so both orders agree and a group's first rows are
+    the answers' candidates."""
     candidates = []
+    shown = {group.key: group for group in groups} if len(query.scoring_terms) == 1 else {}
     for key, _label, kind_label, queryset in result_querysets():
         if key not in ANSWER_KINDS:
             continue
-        results = queryset.using(using).search(query)
+        group = shown.get(key)
+        if group is not None and (len(group.hits) >= ANSWER_CANDIDATES or len(group.hits) == group.count):
+            title, body = queryset.SEARCH_TITLE, queryset.SEARCH_BODY
+            rows = sorted((hit.object for hit in group.hits), key=answer_key)
+            if key == "substances":
+                rows = [row for row in rows if row.search_title_coverage > 0]
+            for row in rows[:ANSWER_CANDIDATES]:
+                hit = make_hit(query, key, kind_label, row, title, body)
+                hit.score = occurrences(query, row, title, body)
+                candidates.append(hit)
+            continue
+        if connections[using].vendor == "postgresql":
+            results = bounded(queryset.using(using), query, counted=False)
+        else:
+            results = queryset.using(using).search(query)
         if key == "substances":
             results = results.filter(search_title_coverage__gt=0)
         results = results.order_by(
@@ -963,25 +1179,39 @@ def relaxed_notices(page, relaxed, matched):
 
 CLOSEST_CLAIM = 70  # rapidfuzz partial_ratio, averaged over the query's words
 CLOSEST_WARNING = 80
+# Rows fuzzy-matched one by one when nothing matches. A larger library is narrowed first to the rows
+# that have a word of the "Did you mean" suggestion (its corrected words), so a typo never scores
+# 100,000 statements in Python.
+CLOSEST_SCAN = 2000
 
 
-def closest_items(query, *, using):
+def closest_items(query, *, using, suggestion=""):
     """When nothing matches: the claims whose statements come closest to the query's words, and the
-    warning whose text comes closest, by fuzzy matching (two queries)."""
+    warning whose text comes closest, by fuzzy matching (two queries; two more when the library has
+    more than ``CLOSEST_SCAN`` of either and the candidates come from ``suggestion``)."""
     from evidence.models import Claim, Warning
 
     words = [term.text.lower() for term in query.scoring_terms if len(term.text) >= 3]
     if not words:
         return [], None
+    corrected = parse_query(suggestion, using=using).relaxed() if suggestion else None
 
     def closeness(text):
         text = text.lower()
         return sum(fuzz.partial_ratio(word, text) for word in words) / len(words)
 
-    claims = Claim.objects.using(using).published().only("slug", "statement", "verdict", "certainty", "polarity")
+    def candidates(queryset, fields):
+        rows = list(queryset.using(using).published().only(*fields)[: CLOSEST_SCAN + 1])
+        if len(rows) <= CLOSEST_SCAN:
+            return rows  # the whole (small) library
+        if not corrected:
+            return []
+        return list(queryset.using(using).published().search(corrected).only(*fields)[:CLOSEST_SCAN])
+
+    claims = candidates(Claim.objects, ["slug", "statement", "verdict", "certainty", "polarity"])
     scored = sorted(((closeness(c.statement), c.statement, c) for c in claims), key=lambda x: (-x[0], x[1]))
     closest = [claim for score, _statement, claim in scored[:3] if score >= CLOSEST_CLAIM]
-    warnings = Warning.objects.using(using).published().only("slug", "title", "text", "severity", "certainty")
+    warnings = candidates(Warning.objects, ["slug", "title", "text", "severity", "certainty"])
     scored = sorted(((closeness(f"{w.title} {w.text}"), w.title, w) for w in warnings), key=lambda x: (-x[0], x[1]))
     warning = scored[0][2] if scored and scored[0][0] >= CLOSEST_WARNING else None
     return closest, warning
@@ -1018,7 +1248,8 @@ def search_library(raw, *, limit=RESULTS_PER_GROUP, using="default"):
             page.notices.extend(relaxed_notices(page, relaxed, matched))
             page.relaxed, page.groups = relaxed, groups
     # Best answers rank by terms found, so they come from the any-term query whatever the page shows.
-    page.answers = best_answers(answer_candidates(relaxed, using=using))
+    shown = page.groups if (page.relaxed or query) is relaxed else ()
+    page.answers = best_answers(answer_candidates(relaxed, using=using, groups=shown))
     if not page.total:
-        page.closest_claims, page.closest_warning = closest_items(query, using=using)
+        page.closest_claims, page.closest_warning = closest_items(query, using=using, suggestion=page.suggestion)
     return page

@@ -10,11 +10,15 @@ urlpatterns = [
     path("how-we-grade/", views.how_we_grade, name="how-we-grade"),
     path("reviewers/<slug:slug>/", views.reviewer_detail, name="reviewer-detail"),
     path("articles/", views.ArticleListView.as_view(), name="article-list"),
+    # Suggestions for the claims list's article box (static/js/suggest.js).
+    path("articles/suggest.json", views.article_suggestions, name="article-suggestions"),
     path(
         "articles/<slug:slug>/",
         views.ArticleDetailView.as_view(),
         name="article-detail",
     ),
+    # Each earlier text of an article, with its passages as they were (old citations keep their sense).
+    path("articles/<slug:slug>/revisions/<int:number>/", views.article_revision, name="article-revision"),
     # Share images for og:image (evidence/share_images.py).
     path("articles/<slug:slug>/share.png", share_images.article_share_image, name="article-share-image"),
     path("claims/<slug:slug>/share.png", share_images.claim_share_image, name="claim-share-image"),

@@ -3,19 +3,28 @@
 import difflib
 import textwrap
 from functools import wraps
+from urllib.parse import urlencode
 
-from django.db.models import Count
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, prefetch_related_objects
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from evidence.bottom_line import article_bottom_line
 from evidence.charts import library_counts
+from evidence.excerpts import passage_excerpts
 from evidence.filters import ArticleFilter, ClaimFilter, StudyFilter, WarningFilter
+from evidence.fragments import article_text_html
+from evidence.http import PageValidators, kept_per_version, page_headers
+from evidence.links import url_key
 from evidence.models import (
     CERTAINTY_DEFINITIONS,
     POLARITY_DEFINITIONS,
@@ -48,11 +57,76 @@ from kratomref.ratelimit import rate_limited
 PAGE_SIZE = 25
 
 
+MAX_PAGES = 100  # lists show this many pages at most; beyond, readers refine their filters
+
+
+def normalised_filters(data, drop=("page", "o")):
+    """The filters in an address, in one spelling: sorted, empty values and ``drop`` left out."""
+    kept = []
+    for key, values in sorted(data.lists()):
+        values = sorted(str(v).strip() for v in values if str(v).strip())
+        if key not in drop and values:
+            kept.append((key, values))
+    return kept
+
+
+class LibraryPaginator(Paginator):
+    """Pages whose total is counted once per content version (under ``count_key``, in the shared cache)
+    and of which at most ``MAX_PAGES`` are shown: a deep ``OFFSET`` costs as much as the rows it skips."""
+
+    def __init__(self, object_list, per_page, *, count_key=None, max_pages=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_key, self.max_pages = count_key, max_pages or MAX_PAGES
+
+    @cached_property
+    def count(self):
+        if self.count_key is None:
+            return Paginator.count.func(self)
+        return kept_per_version("count", self.count_key, lambda: Paginator.count.func(self))
+
+    @cached_property
+    def all_pages(self):
+        return Paginator.num_pages.func(self)
+
+    @cached_property
+    def num_pages(self):
+        return min(self.all_pages, self.max_pages)
+
+    @property
+    def is_capped(self):
+        return self.all_pages > self.max_pages
+
+
+def capped_notice(paginator):
+    return _(
+        "Only the first %(pages)s pages of %(count)s results are listed. Refine your filters, or sort the "
+        "other way, to reach the rest."
+    ) % {"pages": paginator.max_pages, "count": paginator.count}
+
+
 class FacetedFilterView(FilterView):
-    """A filtered, paginated list whose facets show counts and whose bad page numbers get a message."""
+    """A filtered, paginated list whose facets show counts and whose bad page numbers get a message.
+
+    Totals and facet counts are counted once per content version and filters (shared cache); a
+    client that has the page gets 304 before anything is counted (evidence/http.py).
+    """
 
     paginate_by = PAGE_SIZE
+    paginator_class = LibraryPaginator
     page_notice = ""
+
+    def get(self, request, *args, **kwargs):
+        validators = PageValidators(request, "list")
+        not_modified = validators.not_modified(request)
+        if not_modified is not None:
+            return not_modified
+        return page_headers(request, super().get(request, *args, **kwargs), validators)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        key = (self.model._meta.label, normalised_filters(self.request.GET))
+        return self.paginator_class(
+            queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page, count_key=key
+        )
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
@@ -64,18 +138,29 @@ class FacetedFilterView(FilterView):
         else:
             if number < 1:
                 number, self.page_notice = 1, _("Pages start at 1; showing the first page.")
-            elif number > paginator.num_pages:
+            elif number > paginator.num_pages and not paginator.is_capped:
                 self.page_notice = _("There are only %(total)s page(s); showing the last one.")
                 number = paginator.num_pages
+            elif number >= paginator.num_pages and paginator.is_capped:
+                number = paginator.num_pages
         self.page_notice = self.page_notice % {"page": str(raw)[:20], "total": paginator.num_pages}
+        if paginator.is_capped and number == paginator.num_pages:
+            self.page_notice = capped_notice(paginator)
         page = paginator.page(number)
+        page.object_list = list(page.object_list)  # fetched here, never while the template renders
         return paginator, page, page.object_list, page.has_other_pages()
+
+    def facet_queryset(self):
+        """What facets count over: the published rows, without the list's annotations and prefetches."""
+        return self.model._default_manager.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
         if filterset.facets:
-            filterset.label_choices_with_counts(filterset.facet_counts(filterset.queryset))
+            key = (self.model._meta.label, normalised_filters(self.request.GET))
+            counts = kept_per_version("facets", key, lambda: filterset.facet_counts(self.facet_queryset()))
+            filterset.label_choices_with_counts(counts)
         context["page_notice"] = self.page_notice
         return context
 
@@ -138,8 +223,11 @@ class PublishedDetailView(DetailView):
     """
 
     def get(self, request, *args, **kwargs):
+        # The item alone first (one query): a client that has the page gets 304 before its related
+        # rows are fetched or anything is rendered (evidence/http.py); then the page's prefetches.
+        queryset = self.get_queryset()
         try:
-            return super().get(request, *args, **kwargs)
+            self.object = self.get_object(queryset.prefetch_related(None))
         except Http404:
             moved = self.moved_to()
             if moved is None:
@@ -147,6 +235,19 @@ class PublishedDetailView(DetailView):
             return moved
         except Gone as gone:
             return self.moved_to() or TemplateResponse(request, "410.html", {"object": gone.obj}, status=410)
+        validators = PageValidators(
+            request,
+            self.model._meta.label,
+            self.object.pk,
+            getattr(self.object, "version", ""),
+            updated_at=getattr(self.object, "updated_at", None),
+        )
+        not_modified = validators.not_modified(request)
+        if not_modified is not None:
+            return not_modified
+        prefetch_related_objects([self.object], *queryset._prefetch_related_lookups)
+        context = self.get_context_data(object=self.object)
+        return page_headers(request, self.render_to_response(context), validators)
 
     def moved_to(self):
         return moved_response(self.request, self.model, self.kwargs[self.slug_url_kwarg])
@@ -163,31 +264,85 @@ class PublishedDetailView(DetailView):
         return obj.status == Status.PUBLISHED
 
 
+HOME_ARTICLES = 12  # the home page lists this many articles and links to the rest
+
+
+def library_glance():
+    """The home page's counts: claims by grade, studies and articles. Kept in the shared cache for
+    the current content version (every approval moves it), so they are counted once per change."""
+
+    def count():
+        grades = Claim.objects.published().values_list("verdict", "certainty").annotate(n=Count("pk")).order_by()
+        return {
+            "grades": list(grades),
+            "studies": Study.objects.published().count(),
+            "articles": SourceArticle.objects.published().count(),
+        }
+
+    return kept_per_version("home-glance", (), count)
+
+
 def home(request):
-    grade_counts = library_counts(
-        Claim.objects.published().values_list("verdict", "certainty").annotate(n=Count("pk")).order_by()
-    )
+    validators = PageValidators(request, "home")
+    not_modified = validators.not_modified(request)
+    if not_modified is not None:
+        return not_modified
+    glance = library_glance()
+    grade_counts = library_counts(glance["grades"])
     verdict_counts = {}
     for (verdict, _certainty), n in grade_counts.items():
         verdict_counts[verdict] = verdict_counts.get(verdict, 0) + n
     context = {
         "grade_counts": grade_counts,
-        "articles": SourceArticle.objects.published().for_list(),
+        "articles": list(SourceArticle.objects.published().for_list().defer("text")[:HOME_ARTICLES]),
+        "article_count": glance["articles"],
         "verdicts": [(value, label, verdict_counts.get(value, 0)) for value, label in Verdict.choices],
         "claim_count": sum(verdict_counts.values()),
-        "study_count": Study.objects.published().count(),
-        "warnings": Warning.objects.published().by_severity()[:8],
+        "study_count": glance["studies"],
+        "warnings": list(Warning.objects.published().by_severity()[:8]),
     }
-    return render(request, "evidence/home.html", context)
+    return page_headers(request, render(request, "evidence/home.html", context), validators)
+
+
+def article_at_url(address):
+    """The one public article whose original URL is ``address`` once both are normalised
+    (evidence.links.url_key), or None: none, several, or not a web address."""
+    key = url_key(address)[:500]
+    if not key:
+        return None
+    found = list(SourceArticle.objects.published().filter(url_key=key).only("slug")[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def looks_like_url(query):
+    query = query.strip()
+    return " " not in query and query.lower().startswith(("http://", "https://", "www."))
 
 
 class ArticleListView(FacetedFilterView):
+    """The reviewed articles; ``?url=<address>`` finds the one a reader just read (302 to it)."""
+
     model = SourceArticle
     filterset_class = ArticleFilter
     template_name = "evidence/sourcearticle_list.html"
 
+    def get(self, request, *args, **kwargs):
+        address = request.GET.get("url", "")
+        if address.strip() and len(address) <= 2048:
+            article = article_at_url(address)
+            if article is not None:
+                return HttpResponseRedirect(article.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return SourceArticle.objects.published().for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        address = self.request.GET.get("url", "").strip()
+        if address:
+            context["url_lookup"] = {"address": address[:2048], "valid": bool(url_key(address[:2048]))}
+        return context
 
 
 class ArticleDetailView(PublishedDetailView):
@@ -201,7 +356,11 @@ class ArticleDetailView(PublishedDetailView):
         context = super().get_context_data(**kwargs)
         article = self.object
         passages, omitted, unfound = article_review_rows(article)
-        context["structure"] = render_structure(article.text, passages)
+        if article.full_text_shown:  # cached by content (evidence/fragments.py)
+            context["article_text_html"] = article_text_html(article, passages)
+        else:  # the publisher's text: each passage with a sentence either side (evidence/excerpts.py)
+            context["excerpts"] = passage_excerpts(article.text, passages, article.text_format)
+        context.update(article_revision_notes(article))
         context["passages"] = passages
         context["omitted_warnings"] = omitted
         context["scorecard"] = scorecard(passages)
@@ -294,11 +453,23 @@ class SubstanceListView(ListView):
 
 
 class SubstanceDetailView(PublishedDetailView):
+    """A substance with its claims a page at a time (kratom has most of the library's claims)."""
+
     model = Substance
     template_name = "evidence/substance_detail.html"
 
     def get_queryset(self):
-        return Substance.objects.for_detail()
+        return Substance.objects.for_detail(claims=False)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        claims = Claim.objects.published().filter(substances=self.object).defer("summary").order_by("statement", "pk")
+        paginator = LibraryPaginator(claims, PAGE_SIZE, count_key=("substance-claims", self.object.pk))
+        page = paginator.get_page(self.request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        context["claims_page"] = page
+        context["claims_notice"] = capped_notice(paginator) if paginator.is_capped and not page.has_next() else ""
+        return context
 
 
 class WarningListView(FacetedFilterView):
@@ -347,10 +518,40 @@ def reviewer_detail(request, slug):
     return render(request, "evidence/reviewer_detail.html", {"profile": profile, **reviewed})
 
 
+SUGGESTIONS = 10
+
+
+def article_suggestions(request):
+    """Published articles whose title holds the typed text (or whose address starts with it), as
+    JSON for the claims list's article box: ``{"results": [{"slug": …, "title": …}]}``, at most 10."""
+    typed = " ".join(request.GET.get("q", "").split())[:100]
+    results = []
+    if len(typed) >= 2:
+        rows = (
+            SourceArticle.objects.published()
+            .filter(Q(title__icontains=typed) | Q(slug__startswith=slugify(typed)))
+            .order_by("title", "pk")
+            .values("slug", "title")[:SUGGESTIONS]
+        )
+        results = list(rows)
+    response = JsonResponse({"results": results})
+    return page_headers(request, response)
+
+
 @rate_limited("search")
 def search(request):
-    """Full-text search across the public library, grouped by type (see evidence/search.py)."""
-    return render(request, "evidence/search.html", {"search": search_library(request.GET.get("q", ""))})
+    """Full-text search across the public library, grouped by type (see evidence/search.py).
+
+    A pasted web address finds the article at that address (its page), or the articles list saying
+    it is not in the library yet."""
+    query = request.GET.get("q", "")
+    if looks_like_url(query) and len(query) <= 2048:
+        article = article_at_url(query)
+        if article is not None:
+            return HttpResponseRedirect(article.get_absolute_url())
+        if url_key(query):
+            return HttpResponseRedirect(reverse("evidence:article-list") + "?" + urlencode({"url": query.strip()}))
+    return render(request, "evidence/search.html", {"search": search_library(query)})
 
 
 def withdrawn_on(claim):
@@ -487,3 +688,71 @@ def claim_history(request, claim, version):
         "withdrawn_on": withdrawn_on(claim),
     }
     return render(request, "evidence/claim_history.html", context)
+
+
+# --- article revisions (docs/decisions/0007-revisions-and-reanchoring.md) ---------------------------
+
+
+def article_revision_notes(article):
+    """What the article page says about revisions: the earlier ones (linked) and how many passages
+    wait to be re-checked after the text changed. No query for an article never revised."""
+    if article.revision <= 1:
+        return {"earlier_revisions": [], "rechecking": 0}
+    earlier = list(
+        article.revisions.only("pk", "article_id", "number", "imported_at", "replaced_at").order_by("number")
+    )
+    rechecking = (
+        Passage.objects.filter(article=article, claim__status=Status.PUBLISHED)
+        .exclude(placement=Passage.Placement.EXACT)
+        .count()
+    )
+    return {"earlier_revisions": earlier, "rechecking": rechecking}
+
+
+class SnapshotPassage:
+    """A passage as an earlier revision kept it (ArticleRevision.passages), shaped for render_structure."""
+
+    def __init__(self, row, claim):
+        self.pk = row["id"]
+        self.quote, self.start, self.end = row["quote"], row["start"], row["end"]
+        self.prefix, self.suffix = row.get("prefix", ""), row.get("suffix", "")
+        self.wording, self.wording_note = row["wording"], row.get("wording_note", "")
+        self.claim = claim
+
+    def get_wording_display(self):
+        return Wording(self.wording).label
+
+
+def article_revision(request, slug, number):
+    """An earlier revision of a published article, with its passages as they were then."""
+    article = SourceArticle.objects.filter(slug=slug).first()
+    if article is None:
+        moved = moved_response(request, SourceArticle, slug)
+        if moved is None:
+            raise Http404("No such article.")
+        return moved
+    if article.status == Status.WITHDRAWN:
+        return TemplateResponse(request, "410.html", {"object": article}, status=410)
+    if article.status != Status.PUBLISHED:
+        raise Http404("Not published.")
+    if number == article.revision:
+        return HttpResponseRedirect(article.get_absolute_url())
+    revision = article.revisions.filter(number=number).first()
+    if revision is None:
+        raise Http404("No such revision.")
+    rows = [row for row in revision.passages if row.get("placement", "exact") == Passage.Placement.EXACT]
+    claims = Claim.objects.published().in_bulk([row["claim"] for row in rows], field_name="slug")
+    passages = [SnapshotPassage(row, claims[row["claim"]]) for row in rows if row["claim"] in claims]
+    context = {
+        "object": article,
+        "revision": revision,
+        "passages": sorted(passages, key=lambda p: p.start),
+        "earlier_revisions": list(
+            article.revisions.only("pk", "article_id", "number", "imported_at", "replaced_at").order_by("number")
+        ),
+    }
+    if article.full_text_shown:
+        context["structure"] = render_structure(revision.text, passages, revision.text_format)
+    else:
+        context["excerpts"] = passage_excerpts(revision.text, passages, revision.text_format)
+    return render(request, "evidence/article_revision.html", context)

@@ -156,6 +156,26 @@ RATE_LIMITS = {"search": os.environ.get("RATE_LIMIT_SEARCH", "60/60")}
 # Longest a public request's single query may run on PostgreSQL (0: no limit). Set per request, so
 # migrations, the admin, exports and restores are never cut short.
 PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", "3000"))
+
+
+def git_commit():
+    """The checked-out commit (read from .git, no subprocess), or "" outside a git checkout."""
+    head = BASE_DIR / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            return (BASE_DIR / ".git" / ref[5:]).read_text().strip()[:12]
+        return ref[:12]
+    except OSError:
+        return ""
+
+
+# Part of every public page's ETag (evidence/http.py): a deploy that changes templates must change it.
+RELEASE_ID = os.environ.get("RELEASE_ID") or git_commit() or "dev"
+# Cache-Control for anonymous readers of public pages: seconds a browser or CDN may reuse a page,
+# and seconds more it may serve it stale while it asks again. Signed-in curators: private, no-cache.
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
+PAGE_STALE_WHILE_REVALIDATE = int(os.environ.get("PAGE_STALE_WHILE_REVALIDATE", "300"))
 # How long opening an item for review marks it "being reviewed by …" for other curators (soft lock).
 DESK_LOCK_MINUTES = int(os.environ.get("DESK_LOCK_MINUTES", "30"))
 # Development (DEBUG) shows the site's own 404 and 500 pages, as readers see them; a developer who
@@ -164,6 +184,14 @@ DEBUG_ERROR_PAGES = env_bool("DEBUG_ERROR_PAGES", default=False)
 DEFAULT_EXCEPTION_REPORTER = "evidence.middleware.DesignedErrorReporter"
 # Where the curators' admin lives; a less obvious path keeps idle scanners off the login form.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+# Importing articles (evidence/importing.py): the largest file, pasted page or fetched page accepted,
+# in bytes; how long fetching a URL in the admin may wait to connect and for each read, in seconds; and
+# whether it may fetch from loopback addresses (tests only: a local server; never in production).
+ARTICLE_IMPORT_MAX_BYTES = int(os.environ.get("ARTICLE_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+ARTICLE_FETCH_TIMEOUT = float(os.environ.get("ARTICLE_FETCH_TIMEOUT", "10"))
+ARTICLE_FETCH_ALLOW_LOOPBACK = env_bool("ARTICLE_FETCH_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and ARTICLE_FETCH_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("ARTICLE_FETCH_ALLOW_LOOPBACK is for tests; production never fetches from loopback.")
 
 ROOT_URLCONF = "kratomref.urls"
 

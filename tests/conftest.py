@@ -103,3 +103,13 @@ def editor_client(editor):
 def pytest_collection_modifyitems(config, items):
     """Run browser tests last: their live server flushes the database, migration data included."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty local-memory cache: pages keep counts per content version, and
+    the content version only moves when an approval commits, which a test's transaction never does."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -14,6 +14,7 @@ from evidence.models import (
     Passage,
     ReaderReport,
     SearchSynonym,
+    SpotDecision,  # read-only: answers are given on an article's "Suggested claims" page
     Status,
     StudyNotice,  # read-only: notices come from import_retractions
     Warning,
@@ -64,7 +65,7 @@ def test_every_changelist_add_form_and_change_form_renders(admin_client, model):
     assert add.status_code == (200 if addable else 403)
     assert (
         addable
-        or model in (ChangeRequest, ClaimVersion, DatasetRelease, ReaderReport, StudyNotice)
+        or model in (ChangeRequest, ClaimVersion, DatasetRelease, ReaderReport, SpotDecision, StudyNotice)
         or opts.app_label == "axes"
     )
     obj = model._default_manager.first()

@@ -1,11 +1,20 @@
 """Named reads: every public page starts from ``published()`` and a shape method."""
 
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
 import evidence.models as library  # the model classes, looked up when a query is built
 from evidence.models.choices import Certainty, Severity, Status, Verdict, rank
 from evidence.search import search_queryset
+
+
+def count_of(queryset, column):
+    """How many rows of ``queryset`` each outer row has (``column`` is the foreign key to it), as a
+    correlated subquery: counted for the rows a page shows, never by joining and grouping the whole
+    list before its ``LIMIT`` (PostgreSQL evaluates it after the sort), and dropped from ``count()``."""
+    counted = queryset.filter(**{column: OuterRef("pk")}).order_by().values(column).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class SearchableQuerySet(models.QuerySet):
@@ -39,15 +48,19 @@ class SubstanceQuerySet(PublishableQuerySet):
         return (
             self.published()
             .select_related("parent")
-            .annotate(claim_count=Count("claims", filter=Q(claims__status=Status.PUBLISHED), distinct=True))
+            .annotate(claim_count=count_of(library.Claim.objects.published(), "substances"))
         )
 
-    def for_detail(self):
-        return self.select_related("parent").prefetch_related(
+    def for_detail(self, *, claims=True):
+        """The substance with its constituents and warnings, and (unless ``claims=False``: the page
+        lists them a page at a time) every published claim about it."""
+        lookups = [
             Prefetch("children", queryset=library.Substance.objects.published()),
-            Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")),
             Prefetch("warnings", queryset=library.Warning.objects.published().by_severity()),
-        )
+        ]
+        if claims:
+            lookups.append(Prefetch("claims", queryset=library.Claim.objects.published().order_by("statement")))
+        return self.select_related("parent").prefetch_related(*lookups)
 
 
 class SourceArticleQuerySet(PublishableQuerySet):
@@ -55,11 +68,14 @@ class SourceArticleQuerySet(PublishableQuerySet):
     SEARCH_TITLE, SEARCH_BODY = "title", "text"
 
     def with_passage_counts(self):
-        public = Q(passages__claim__status=Status.PUBLISHED, passages__placement=library.Passage.Placement.EXACT)
-        return self.annotate(passage_count=Count("passages", filter=public))
+        public = library.Passage.objects.filter(
+            claim__status=Status.PUBLISHED, placement=library.Passage.Placement.EXACT
+        )
+        return self.annotate(passage_count=count_of(public, "article"))
 
     def for_list(self):
-        return self.with_passage_counts().order_by("title", "pk")
+        # Never the article texts: a list shows titles and counts.
+        return self.with_passage_counts().defer("text").order_by("title", "pk")
 
 
 class ClaimQuerySet(PublishableQuerySet):
@@ -68,13 +84,14 @@ class ClaimQuerySet(PublishableQuerySet):
 
     def with_counts(self):
         return self.annotate(
-            evidence_count=Count("evidence", distinct=True),
-            passage_count=Count("passages", distinct=True),
+            evidence_count=count_of(library.Evidence.objects.all(), "claim"),
+            passage_count=count_of(library.Passage.objects.all(), "claim"),
         )
 
     def for_list(self):
+        # What a claim row shows (statement, grade, link): no counts, no summary.
         return (
-            self.with_counts()
+            self.defer("summary")
             .annotate(verdict_rank=rank("verdict", Verdict.values), certainty_rank=rank("certainty", Certainty.values))
             .prefetch_related(Prefetch("substances", queryset=library.Substance.objects.published()))
             .order_by("statement")
@@ -94,6 +111,7 @@ class ClaimQuerySet(PublishableQuerySet):
                 "passages",
                 queryset=library.Passage.objects.published()
                 .select_related("article")
+                .defer("article__text")  # a claim page quotes passages; it never needs whole articles
                 .order_by("article__title", "article__pk", "start"),
             ),
             Prefetch("warnings", queryset=library.Warning.objects.published().order_by("title")),
@@ -101,6 +119,7 @@ class ClaimQuerySet(PublishableQuerySet):
                 "unfound_references",
                 queryset=library.UnfoundReference.objects.filter(article__status=Status.PUBLISHED)
                 .select_related("article")
+                .defer("article__text")
                 .order_by("pk"),
             ),
         )
@@ -116,7 +135,9 @@ class StudyQuerySet(SearchableQuerySet):
 
     def for_list(self):
         return (
-            self.annotate(claim_count=Count("evidence", filter=Q(evidence__claim__status=Status.PUBLISHED)))
+            self.annotate(
+                claim_count=count_of(library.Evidence.objects.filter(claim__status=Status.PUBLISHED), "study")
+            )
             .prefetch_related("notices")  # the retraction/correction badge
             .order_by("-year", "title", "pk")
         )
@@ -163,9 +184,7 @@ class WarningQuerySet(PublishableQuerySet):
     def for_list(self):
         return (
             self.prefetch_related(Prefetch("substances", queryset=library.Substance.objects.published()))
-            .annotate(
-                study_count=Count("studies", filter=Q(studies__status=Status.PUBLISHED, studies__is_verified=True))
-            )
+            .annotate(study_count=count_of(library.Study.objects.published(), "warnings"))
             .by_severity()
         )
 
