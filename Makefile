@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint seed screenshots clean backup restore
+.PHONY: run test lint seed screenshots clean backup restore bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ restore: $(VENV)/.installed
 	@test -n "$(FILE)" || (echo "Say which backup: make restore FILE=backups/kratomref-….dump" && exit 2)
 	$(PY) manage.py restore_database "$(FILE)"
 	$(PY) manage.py migrate --no-input
+
+# The page benchmark (bench/README.md): PostgreSQL, the generated library at BENCH_CLAIMS claims
+# (default 100000), gunicorn on CPU 0 and wrk on CPU 1; prints req/s and ratios, writes bench/results.json.
+#   make bench                                   the full size (about 20 minutes with an existing database)
+#   BENCH_CLAIMS=2000 BENCH_SECONDS=3 make bench  a quick run
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
