@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 from evidence.models import Claim, Passage, SourceArticle, SpotDecision
 from evidence.services import spotting
+from evidence.services.revisions import block_spans
 from evidence.services.spotting import SpotError
 
 
@@ -50,10 +51,33 @@ def _marked(text, start, end, rows):
     return mark_safe("".join(parts))
 
 
+def _units(text, text_format, rows):
+    """``(start, end)`` of each line of ``text``, the lines of one paragraph or list item (wrapped
+    over several lines) joined, and lines joined wherever a suggested sentence runs across them."""
+    blocks, next_block = sorted(block_spans(text, text_format)), 0
+    crossings = sorted((row.start, row.end) for row in rows)
+    units, unit_blocks, next_row, reach = [], [], 0, -1
+    for start, end in _lines(text):
+        while next_block < len(blocks) and blocks[next_block][1] <= start:
+            next_block += 1
+        block = blocks[next_block] if next_block < len(blocks) and blocks[next_block][0] < end else None
+        while next_row < len(crossings) and crossings[next_row][0] < start:
+            reach = max(reach, crossings[next_row][1])
+            next_row += 1
+        straddled = start < reach  # a suggested sentence began before this line and runs into it
+        if units and (straddled or (block is not None and block == unit_blocks[-1])):
+            units[-1] = (units[-1][0], end)
+            continue
+        units.append((start, end))
+        unit_blocks.append(block)
+    return units
+
+
 def paragraphs(article, rows):
-    """The article text line by line, each line with its marked HTML and the suggestions it holds."""
+    """The article text paragraph by paragraph (line by line where it has no structure), each with
+    its marked HTML and the suggestions it holds."""
     result, remaining = [], sorted(rows, key=lambda row: row.start)
-    for start, end in _lines(article.text):
+    for start, end in _units(article.text, article.text_format, remaining):
         inside = [row for row in remaining if start <= row.start and row.end <= end]
         line = article.text[start:end]
         result.append(

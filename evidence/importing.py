@@ -246,13 +246,20 @@ def extract_html(html):
     )
 
 
+# The longest original URL an article stores (SourceArticle.original_url).
+MAX_URL_LENGTH = 500
+
+
 def http_url(address):
-    """``address`` if it is an http(s) URL with a host name, else ""."""
+    """``address`` if it is an http(s) URL with a host name (and a valid port) that an article can
+    store as its original URL, else ""."""
     try:
         parts = urlsplit(address or "")
+        parts.port  # noqa: B018 (a port that is not a number, or out of range, raises here)
     except ValueError:
         return ""
-    return address if parts.scheme in ("http", "https") and parts.hostname else ""
+    usable = parts.scheme in ("http", "https") and parts.hostname and len(address) <= MAX_URL_LENGTH
+    return address if usable else ""
 
 
 def prepare(data, *, filename="", content_type="", url=""):
@@ -270,11 +277,11 @@ def prepare(data, *, filename="", content_type="", url=""):
             "stated_author": extracted.author,
             "published_on": extracted.published_on,
             "site": extracted.site,
-            "original_url": canonical or url,
+            "original_url": canonical or http_url(url),
         }
         return Prepared(kind, extracted.text, MARKDOWN, {k: v for k, v in metadata.items() if v})
     text = decode_text(data, media_type(content_type)[1])
-    if url:
+    if http_url(url):
         metadata["original_url"] = url
     return Prepared(kind, text, SEED if kind == SEED else kind, metadata)
 

@@ -60,6 +60,7 @@ def url_key(address):
         address = "https://" + address
     try:
         parts = urlsplit(address)
+        parts.port  # noqa: B018 (a port that is not a number, or out of range, raises here)
     except ValueError:
         return ""
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

@@ -100,18 +100,29 @@ def blocks(text):
         # introduction as paragraphs; those describe the links, not kratom.
         resource_intro = {(block.start, block.end) for block in structure.resources_intro}
         return [span for span in spans if span not in resource_intro]
-    spans = []
+    # Where paragraphs are separated by blank lines (Markdown, most plain text), a paragraph or list
+    # item may be wrapped over several lines: a line right after a kept one that ends mid-sentence
+    # continues its block, so a sentence is not cut at a line break.
+    wrapped = re.search(r"\n[ \t\r]*\n", text) is not None
+    spans, continues = [], False
     for start, end in _lines(text):
         line = text[start:end]
         start, end = start + len(line) - len(line.lstrip()), start + len(line.rstrip())
         if start >= end:
+            continues = False
             continue
         line = text[start:end]
+        kept = continues
+        continues = False
         if line.startswith("#"):
             continue  # a Markdown heading
         marker = LIST_MARK.match(line)
         if marker and URL.search(line):
             continue  # an item of a link list
+        if kept and not marker:
+            start, end = _trimmed(text, spans[-1][0], end)
+            spans[-1], continues = (start, end), not _ends_sentence(line)
+            continue
         if not marker and not SENTENCE_END.search(line) and len(WORD_RE.findall(line)) <= HEADING_WORDS:
             continue  # a heading: a short line that ends no sentence
         if marker:
@@ -119,7 +130,14 @@ def blocks(text):
         start, end = _trimmed(text, start, end)
         if start < end:
             spans.append((start, end))
+            continues = wrapped and not _ends_sentence(line)
     return spans
+
+
+def _ends_sentence(line):
+    """Whether ``line`` (stripped) ends with the end of a sentence."""
+    ends = [match.end() for match in SENTENCE_END.finditer(line)]
+    return bool(ends) and ends[-1] == len(line)
 
 
 def sentences(text, start, end):
