@@ -6,7 +6,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, OuterRef, Q, Subquery, prefetch_related_objects
 from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -33,6 +33,7 @@ from evidence.models import (
     WORDING_DEFINITIONS,
     Certainty,
     Claim,
+    ClaimVersion,
     Direction,
     Passage,
     Polarity,
@@ -49,6 +50,7 @@ from evidence.models import (
     Wording,
 )
 from evidence.models.choices import SEVERITY_DEFINITIONS, Severity
+from evidence.page_cache import cached_page, keep_page
 from evidence.search import search_library
 from evidence.structured import article_claim_reviews, claim_review
 from evidence.text import render_structure
@@ -222,6 +224,8 @@ class PublishedDetailView(DetailView):
     now, unless a public item holds the old slug.
     """
 
+    page_cache = False  # True: anonymous readers' pages are kept whole per ETag (evidence/page_cache.py)
+
     def get(self, request, *args, **kwargs):
         # The item alone first (one query): a client that has the page gets 304 before its related
         # rows are fetched or anything is rendered (evidence/http.py); then the page's prefetches.
@@ -245,9 +249,16 @@ class PublishedDetailView(DetailView):
         not_modified = validators.not_modified(request)
         if not_modified is not None:
             return not_modified
+        if self.page_cache:  # an anonymous reader's page kept whole under its ETag (evidence/page_cache.py)
+            kept = cached_page(request, validators)
+            if kept is not None:
+                return page_headers(request, kept, validators)
         prefetch_related_objects([self.object], *queryset._prefetch_related_lookups)
         context = self.get_context_data(object=self.object)
-        return page_headers(request, self.render_to_response(context), validators)
+        response = self.render_to_response(context)
+        if self.page_cache:
+            keep_page(request, validators, response)
+        return page_headers(request, response, validators)
 
     def moved_to(self):
         return moved_response(self.request, self.model, self.kwargs[self.slug_url_kwarg])
@@ -348,6 +359,7 @@ class ArticleListView(FacetedFilterView):
 class ArticleDetailView(PublishedDetailView):
     model = SourceArticle
     template_name = "evidence/sourcearticle_detail.html"
+    page_cache = True
 
     def get_queryset(self):
         return SourceArticle.objects.all()
@@ -401,6 +413,7 @@ class ClaimListView(FacetedFilterView):
 class ClaimDetailView(PublishedDetailView):
     model = Claim
     template_name = "evidence/claim_detail.html"
+    page_cache = True
 
     def get_queryset(self):
         return Claim.objects.for_detail()
@@ -417,8 +430,14 @@ class ClaimDetailView(PublishedDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        version = self.object.versions.order_by("-number").first()
-        context.update(claim_page_context(self.object, version, pinned=False))
+        claim = self.object
+        # The latest version, with the date of the first (the review's datePublished), in one query.
+        first_approved = ClaimVersion.objects.filter(claim=OuterRef("claim")).order_by("number").values("approved_at")
+        version = claim.versions.annotate(first_approved_at=Subquery(first_approved[:1])).order_by("-number").first()
+        first = ClaimVersion(claim=claim, approved_at=version.first_approved_at) if version is not None else None
+        # The articles quoting the claim are those of its published passages, already prefetched.
+        articles = {passage.article for passage in claim.passages.all()}
+        context.update(claim_page_context(claim, version, pinned=False, articles=articles, first=first))
         return context
 
 
@@ -591,18 +610,25 @@ def version_display(snapshot):
     return shown
 
 
-def claim_page_context(claim, version, *, pinned):
-    """What the claim page and a pinned version share: version line, citation, embeds."""
+def claim_page_context(claim, version, *, pinned, articles=None, first=None):
+    """What the claim page and a pinned version share: version line, citation, embeds.
+
+    On the claim page (``pinned=False``) ``version`` is the latest; ``articles`` and ``first`` (the
+    published articles quoting the claim, its first version) spare ``claim_review`` its queries."""
     from evidence.cite import citation_context
     from evidence.embed import embed_context
 
+    if pinned or version is None:
+        latest_number = claim.versions.order_by("-number").values_list("number", flat=True).first()
+    else:
+        latest_number = version.number
     return {
         "claim": claim,
         "version": version,
-        "latest_number": claim.versions.order_by("-number").values_list("number", flat=True).first(),
+        "latest_number": latest_number,
         "citation": citation_context(claim, version, pinned),
         "embed": embed_context(claim, version, pinned),
-        "claim_review": claim_review(claim, version, pinned=pinned),
+        "claim_review": claim_review(claim, version, pinned=pinned, articles=articles, first=first),
     }
 
 

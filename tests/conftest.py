@@ -113,3 +113,11 @@ def empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """Pages are rendered for every request: a kept page (evidence/page_cache.py) is keyed on the
+    content version, which a test's approvals never move (they do not commit).
+    tests/test_scale_detail.py turns the page cache back on and commits its approvals."""
+    settings.PAGE_CACHE_SECONDS = 0
