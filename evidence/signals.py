@@ -4,6 +4,8 @@ Pages that cache rendered output key on ``content_version()``, which every appro
 cached page never outlives the approval that changed what it shows. A pending change fires nothing.
 """
 
+import time
+
 from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import Signal, receiver
@@ -20,14 +22,22 @@ def announce_library_change(instance):
     transaction.on_commit(lambda: library_changed.send(sender=type(instance), instance=instance))
 
 
+def _fresh_version():
+    """A starting value no earlier version can have had: the time in nanoseconds. Versions count up
+    by one per approval from their start (far fewer than one per nanosecond), so a key lost to the
+    cache (evicted, or Redis restarted) starts again above every value used before, and no page
+    cached under an old version comes back. It fits Redis's 64-bit integers until the 2260s."""
+    return time.time_ns()
+
+
 def content_version():
     """A number that changes whenever an approval changes what the public sees."""
-    return cache.get_or_set(CONTENT_VERSION_KEY, 1, timeout=None)
+    return cache.get_or_set(CONTENT_VERSION_KEY, _fresh_version, timeout=None)
 
 
 @receiver(library_changed, dispatch_uid="evidence.bump_content_version")
 def bump_content_version(sender, instance, **kwargs):
     try:
         cache.incr(CONTENT_VERSION_KEY)
-    except ValueError:  # not in the cache yet (or evicted): any new value invalidates old keys
-        cache.add(CONTENT_VERSION_KEY, 2, timeout=None)
+    except ValueError:  # not in the cache yet (or evicted): a fresh start is above every old value
+        cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)

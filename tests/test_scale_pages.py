@@ -322,3 +322,20 @@ def test_the_home_page_shows_a_bounded_selection_of_articles(client, monkeypatch
     page = soup(client.get("/"))
     assert len(page.select("#articles + ul.cards li.card")) == 3
     assert page.select_one('#articles ~ p a[href="/articles/"]').get_text().startswith("All 5 reviewed articles")
+
+
+def test_a_content_version_lost_from_the_cache_starts_above_every_earlier_one():
+    from django.core.cache import cache
+
+    from evidence.signals import CONTENT_VERSION_KEY, bump_content_version, content_version
+
+    before = content_version()
+    bump_content_version(sender=None, instance=None)
+    bumped = content_version()
+    cache.delete(CONTENT_VERSION_KEY)  # evicted, or the cache restarted
+
+    assert bumped == before + 1
+    assert content_version() > bumped  # no page kept under an earlier version can answer again
+    cache.delete(CONTENT_VERSION_KEY)
+    bump_content_version(sender=None, instance=None)  # an approval while the key is missing
+    assert content_version() > bumped
