@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from evidence import services
 from evidence.models import ChangeItem, ChangeRequest, Passage, SourceArticle
 from evidence.services import revisions
 from evidence.text import QuoteAmbiguous, QuoteNotFound, highlight
@@ -99,7 +100,7 @@ def _answer(request, article):
         moved = [p for p in revisions.waiting_passages(article) if p.placement == Passage.Placement.MOVED]
         pending = 0
         for passage in moved:
-            outcome = revisions.passage_placement_confirm(passage=passage, by=user, expected_version=passage.version)
+            outcome = services.passage_confirm_placement(passage=passage, by=user, expected_version=passage.version)
             pending += outcome.pending is not None
         return _said(len(moved), pending, "confirmed")
     try:
@@ -108,7 +109,7 @@ def _answer(request, article):
     except (TypeError, ValueError, Passage.DoesNotExist):
         raise ValidationError("That passage is not one of this article's; reload the page.") from None
     if action == "confirm":
-        outcome = revisions.passage_placement_confirm(passage=passage, by=user, expected_version=version)
+        outcome = services.passage_confirm_placement(passage=passage, by=user, expected_version=version)
         return _said(1, outcome.pending is not None, "confirmed", outcome)
     if action == "replace":
         quote = request.POST.get("quote", "").strip()

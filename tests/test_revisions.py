@@ -364,7 +364,7 @@ def test_a_waiting_passage_is_not_public_and_the_article_page_says_it_is_being_r
 def test_confirming_a_fuzzy_passage_on_a_public_article_waits_for_an_editor_then_shows_it(revised, client):
     article, _claim, passages = revised
     dose = passages["dose"]
-    outcome = revisions.passage_placement_confirm(passage=dose, by=make_reviewer())
+    outcome = services.passage_confirm_placement(passage=dose, by=make_reviewer())
     assert outcome.pending is not None  # readers see nothing change yet
     assert Passage.objects.get(pk=dose.pk).placement == Placement.FUZZY
     settle(outcome)
@@ -378,7 +378,7 @@ def test_an_orphan_cannot_be_confirmed_but_can_be_replaced_by_its_new_quote_or_r
     article, claim, passages = revised
     orphan = passages["dependence"]
     with pytest.raises(ValidationError, match="paste its new quote"):
-        revisions.passage_placement_confirm(passage=orphan, by=make_reviewer())
+        services.passage_confirm_placement(passage=orphan, by=make_reviewer())
     with pytest.raises(QuoteNotFound):
         revisions.passage_replace(passage=orphan, quote="Not in the article at all.", by=make_reviewer())
     # Where the deleted sentence was, the current text says something else: a new passage may quote it.

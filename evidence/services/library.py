@@ -208,11 +208,22 @@ def passage_update(*, passage, by, expected_version=None, change_note="", **valu
 
 
 def passage_confirm_placement(*, passage, by, expected_version=None, change_note=""):
-    """A curator confirms a passage placed other than exactly (moved, fuzzy): it is re-anchored at
-    its quote, which must occur once in the article text, and may then be shown (after approval
-    when its claim and article are public)."""
-    values = placement_values(article=passage.article, quote=passage.quote, start=None)
-    note = change_note or f"placement confirmed (was {passage.placement}, score {passage.match_score:g})"
+    """A curator confirms a passage placed other than exactly (moved, fuzzy) where it now sits, e.g.
+    after a changed article was re-anchored (services/revisions.py): it becomes exact and may then be
+    shown (after approval when its claim and article are public). A passage whose quote is not at its
+    offsets is re-anchored where the quote occurs once. An orphan is re-placed or removed instead."""
+    if passage.placement == Passage.Placement.ORPHANED:
+        raise ValidationError("An orphaned passage is not in the current text: paste its new quote, or remove it.")
+    if passage.placement == Passage.Placement.EXACT:
+        raise ValidationError("This passage is already placed exactly.")
+    text = passage.article.text
+    start = passage.start if text[passage.start : passage.end] == passage.quote else None
+    values = placement_values(article=passage.article, quote=passage.quote, start=start)
+    values["previous_quote"] = ""
+    note = change_note or (
+        f"placement confirmed in revision {passage.article.revision} "
+        f"(was {passage.placement}, score {passage.match_score:g})"
+    )
     return library_save(obj=passage, by=by, values=values, expected_version=expected_version, change_note=note)
 
 

@@ -419,22 +419,6 @@ def waiting_passages(article):
     )
 
 
-def passage_placement_confirm(*, passage, by, expected_version=None, change_note=""):
-    """A curator confirms a moved or fuzzy passage where re-anchoring put it: it becomes exact
-    (after approval when its claim and article are public). An orphan is re-placed or removed."""
-    if passage.placement == Placement.ORPHANED:
-        raise ValidationError("An orphaned passage is not in the current text: paste its new quote, or remove it.")
-    if passage.placement == Placement.EXACT:
-        raise ValidationError("This passage is already placed exactly.")
-    values = placement_values(article=passage.article, quote=passage.quote, start=passage.start)
-    values["previous_quote"] = ""
-    note = change_note or (
-        f"placement confirmed after revision {passage.article.revision} "
-        f"(was {passage.placement}, score {passage.match_score:g})"
-    )
-    return library_save(obj=passage, by=by, values=values, expected_version=expected_version, change_note=note)
-
-
 def passage_replace(*, passage, quote, by, expected_version=None, change_note=""):
     """Place a passage again at ``quote`` as the current text has it (pasted; it must occur once)."""
     values = placement_values(article=passage.article, quote=quote)
