@@ -394,9 +394,10 @@ TYPOGRAPHIC = str.maketrans(
 )
 
 
-def folded(text):
+def folded(text, typographic=True):
     """``text`` with typographic variants made plain, every run of spaces and line breaks as one
-    space and "…" as "...", with the offset in ``text`` each folded character came from."""
+    space and "…" as "...", with the offset in ``text`` each folded character came from.
+    ``typographic=False`` folds the whitespace only."""
     out, origins, in_space = [], [], False
     for index, char in enumerate(text):
         if char.isspace():
@@ -406,7 +407,9 @@ def folded(text):
             in_space = True
             continue
         in_space = False
-        plain = "..." if char == "…" else char.translate(TYPOGRAPHIC)
+        plain = char
+        if typographic:
+            plain = "..." if char == "…" else char.translate(TYPOGRAPHIC)
         out.append(plain)
         origins.extend([index] * len(plain))
     return "".join(out), origins

@@ -29,6 +29,7 @@ from evidence.services.library import (
 from evidence.services.workflow import _contribute, _require, _save_row, actor_name, library_save
 from evidence.signals import announce_library_change
 from evidence.text import SENTENCE_BREAK, ArticleFormatError, parse_structure
+from evidence.text import folded as fold_whitespace
 
 Placement = Passage.Placement
 CONTEXT = Passage.CONTEXT_LENGTH  # 32 characters each side, as the passages store them
@@ -67,22 +68,6 @@ class Placed:
 
 
 # --- the pure part: re-anchoring ------------------------------------------------------------------
-
-
-def _fold_space(text):
-    """``text`` with each run of whitespace as one space, and the offset each character came from."""
-    out, origins, in_space = [], [], False
-    for index, char in enumerate(text):
-        if char.isspace():
-            if not in_space:
-                out.append(" ")
-                origins.append(index)
-            in_space = True
-            continue
-        in_space = False
-        out.append(char)
-        origins.append(index)
-    return "".join(out), origins
 
 
 def _squash(text):
@@ -242,7 +227,7 @@ def reanchor(old_text, new_text, passages, text_format=TextFormat.SEED):
     block of ``new_text`` read as ``text_format``. Nothing is saved. Rules and thresholds:
     docs/decisions/0007-revisions-and-reanchoring.md.
     """
-    folded, origins = _fold_space(new_text)
+    folded, origins = fold_whitespace(new_text, typographic=False)
     blocks = block_spans(new_text, text_format)
     found = []
     for order, passage in enumerate(passages):
