@@ -134,7 +134,14 @@ def _username(by):
     return by if isinstance(by, str) else by.get_username()
 
 
-def _decide(*, article, start, end, decision, by, candidates, claim=None, passage=None):
+def _best(candidates, *fields):
+    """The first suggested claim, or None."""
+    return Claim.objects.filter(slug=candidates[0]["claim"]).only("pk", *fields).first() if candidates else None
+
+
+def _decide(*, article, start, end, decision, by, claim=None, passage=None):
+    """Record the answer, with the suggestions that were shown for the sentence."""
+    candidates = _candidates(article, start, end)
     rank = None
     if decision == SpotDecisionKind.ACCEPTED and claim is not None:
         slugs = [candidate["claim"] for candidate in candidates]
@@ -158,7 +165,6 @@ def _decide(*, article, start, end, decision, by, candidates, claim=None, passag
 def spot_accept(*, article, start, end, revision, claim, by, wording=Passage.Wording.ACCURATE, wording_note=""):
     """Link the sentence ``article.text[start:end]`` to ``claim`` as a passage; returns the Outcome."""
     sentence = _sentence(article, start, end, revision)
-    candidates = _candidates(article, start, end)
     try:
         outcome = passage_create(
             article=article,
@@ -178,7 +184,6 @@ def spot_accept(*, article, start, end, revision, claim, by, wording=Passage.Wor
         end=end,
         decision=SpotDecisionKind.ACCEPTED,
         by=by,
-        candidates=candidates,
         claim=claim,
         passage=outcome.obj,
     )
@@ -189,16 +194,13 @@ def spot_accept(*, article, start, end, revision, claim, by, wording=Passage.Wor
 def spot_reject(*, article, start, end, revision, by):
     """Record that none of the suggestions for the sentence is a claim it makes."""
     _sentence(article, start, end, revision)
-    candidates = _candidates(article, start, end)
-    best = Claim.objects.filter(slug=candidates[0]["claim"]).first() if candidates else None
     return _decide(
         article=article,
         start=start,
         end=end,
         decision=SpotDecisionKind.REJECTED,
         by=by,
-        candidates=candidates,
-        claim=best,
+        claim=_best(_candidates(article, start, end)),
     )
 
 
@@ -206,11 +208,10 @@ def spot_reject(*, article, start, end, revision, by):
 def spot_new_claim(*, article, start, end, revision, by):
     """Create a draft claim worded as the sentence, and the sentence as its passage."""
     sentence = _sentence(article, start, end, revision)
-    candidates = _candidates(article, start, end)
     statement = " ".join(sentence.split())[:300]
     if Claim.objects.filter(statement=statement).exists():
         raise SpotError("A claim with exactly this statement exists already; accept it instead.")
-    best = Claim.objects.filter(slug=candidates[0]["claim"]).only("topic").first() if candidates else None
+    best = _best(_candidates(article, start, end), "topic")
     try:
         claim = claim_create(
             by=by,
@@ -232,7 +233,6 @@ def spot_new_claim(*, article, start, end, revision, by):
         end=end,
         decision=SpotDecisionKind.NEW_CLAIM,
         by=by,
-        candidates=candidates,
         claim=claim,
         passage=outcome.obj,
     )
