@@ -8,7 +8,8 @@ preflight, answered by django-cors-headers). The curators' admin keeps its forms
 says who may embed or load it (``Cross-Origin-Resource-Policy``) and which browser features the
 site never uses (``Permissions-Policy``). On PostgreSQL a public request's queries run under
 ``statement_timeout`` (PUBLIC_STATEMENT_TIMEOUT_MS); one that runs longer is cancelled and the
-reader gets 503 with a message, never a server error.
+reader gets 503 with a message, never a server error. The timeout is set just before the request's
+first query and reset after its last, so a page answered from the shared cache runs no query at all.
 """
 
 from django.conf import settings
@@ -72,21 +73,28 @@ class PublicSiteMiddleware:
         return response
 
     def bounded(self, request):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, false)", [str(settings.PUBLIC_STATEMENT_TIMEOUT_MS)]
-                )
-        except DatabaseError:  # the database is down: let the view answer (/healthz says 503)
-            return self.get_response(request)
-        try:
-            return self.get_response(request)
-        finally:
-            try:
+        timeout_set = False
+
+        def set_timeout_first(execute, sql, params, many, context):
+            nonlocal timeout_set
+            if not timeout_set:
+                timeout_set = True  # before the query below, which runs through this wrapper too
                 with connection.cursor() as cursor:
-                    cursor.execute("RESET statement_timeout")
-            except DatabaseError:
-                connection.close()  # never hand this request's timeout on with a reused connection
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, false)", [str(settings.PUBLIC_STATEMENT_TIMEOUT_MS)]
+                    )
+            return execute(sql, params, many, context)
+
+        try:
+            with connection.execute_wrapper(set_timeout_first):
+                return self.get_response(request)
+        finally:
+            if timeout_set:
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("RESET statement_timeout")
+                except DatabaseError:
+                    connection.close()  # never hand this request's timeout on with a reused connection
 
     def process_exception(self, request, exception):
         cause = getattr(exception, "__cause__", None)

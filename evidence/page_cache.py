@@ -1,46 +1,68 @@
-"""Whole pages kept in the shared cache for anonymous readers, keyed on their ``ETag``.
+"""Whole pages kept in the shared cache for anonymous readers, answered before anything is fetched.
 
-A detail page's ETag (evidence/http.py, ``PageValidators``) is computed from everything the page
-shows: the item's version and ``updated_at``, the library's content version (every approval anywhere
-moves it), the release, today's date, the full path, the ``Accept`` header and whether the request
-comes from a signed-in curator. Pages carry nothing per request (no nonce, no CSRF token, no
-messages), so two requests with the same ETag get the same bytes: the body rendered for the first
-can answer the second. An approved change makes a new ETag, so a kept page is never served after
-the change; nothing has to be invalidated, and old entries simply expire.
+A kept page is found by the request alone: the release, the library's content version (every
+approval anywhere moves it, evidence/signals.py), today's date, the full path and the ``Accept``
+header: the same parts its ``ETag`` (evidence/http.py, ``PageValidators``) is computed from, less
+the item's own version, which only an approval changes, and an approval moves the content version.
+Pages carry nothing per request (no nonce, no CSRF token, no messages), so the bytes rendered for
+one reader can answer the next. A page kept with its ``ETag`` and ``Last-Modified`` answers a
+reader who already has it with 304, and anyone else with the page, without a database query. An
+approved change makes new keys, so a kept page is never served after the change; nothing has to be
+invalidated, and old entries simply expire.
 
 Only anonymous readers' ``200`` HTML answers to ``GET`` are kept (a curator's pages may show who is
-signed in, and citations in other formats are cheap). A view opts in with ``page_cache = True``
-(``PublishedDetailView``); ``PAGE_CACHE_SECONDS`` (settings; 0: off) is how long a page is kept (the
-ETag names the day, so a day at most is useful). While the shared cache is down, pages are rendered
-as without it. The test suite turns it off (tests/conftest.py): a test's approvals never commit, so
-the content version never moves there; tests/test_scale_detail.py turns it on and commits.
+signed in, and citations in other formats are cheap). A view opts in with ``@kept_for_readers``
+(the detail pages, the lists, the home page). ``PAGE_CACHE_SECONDS`` (settings; 0: off) is how
+long a page is kept (the key names the day, so a day at most is useful). While the shared cache is
+down, pages are rendered as without it. The test suite turns it off (tests/conftest.py): a test's
+approvals never commit, so the content version never moves there; tests/test_scale_detail.py turns
+it on and commits.
 """
 
 import contextlib
+import functools
+import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import parse_http_date_safe
 
-from evidence.http import is_signed_in
+from evidence.http import READ_METHODS, current_version, is_signed_in, page_headers, release_id
 
-KEY = "kratomref:page:{etag}"
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary")
+KEY = "kratomref:page:{digest}"
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "ETag", "Last-Modified")
 
 
-def _key(request, validators):
-    if not settings.PAGE_CACHE_SECONDS or request.method not in ("GET", "HEAD"):
+def page_key(request):
+    """The key of the page kept for this request, or None when none may answer it."""
+    if not settings.PAGE_CACHE_SECONDS or request.method not in READ_METHODS or is_signed_in(request):
         return None
-    if validators.etag is None or is_signed_in(request):
+    version = current_version()
+    if version is None:  # the shared cache is down
         return None
-    return KEY.format(etag=validators.etag.strip('"'))
+    parts = (
+        release_id(),
+        version,
+        timezone.localdate().isoformat(),
+        request.get_full_path(),
+        request.headers.get("Accept", ""),
+    )
+    return KEY.format(digest=hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40])
 
 
-def cached_page(request, validators):
-    """The page kept for this request's ETag, as a fresh response, or None."""
-    key = _key(request, validators)
-    if key is None:
-        return None
+class KeptValidators:
+    """A kept page's ``ETag`` and ``Last-Modified``, as ``page_headers`` takes them."""
+
+    def __init__(self, headers):
+        self.etag = headers.get("ETag")
+        self.last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
+
+
+def answer_from_cache(request, key):
+    """The kept page for ``key`` (a 304 when the reader has it), or None."""
     try:
         kept = cache.get(key)
     except Exception:  # the shared cache is down: render the page
@@ -48,20 +70,22 @@ def cached_page(request, validators):
     if kept is None:
         return None
     content, headers = kept
+    headers = dict(headers)
+    validators = KeptValidators(headers)
+    not_modified = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
+    if not_modified is not None:
+        return page_headers(request, not_modified, validators)
     response = HttpResponse(content)
-    for name, value in headers:
+    for name, value in headers.items():
         response.headers[name] = value
-    return response
+    return page_headers(request, response)
 
 
-def keep_page(request, validators, response):
-    """Keep ``response`` (once rendered) for the next anonymous request with the same ETag."""
-    key = _key(request, validators)
-    if key is None or request.method != "GET":
-        return
+def keep(key, response):
+    """Keep ``response`` (once rendered) for the next anonymous request with the same key."""
 
     def store(rendered):
-        if rendered.status_code != 200 or rendered.streaming:
+        if rendered.status_code != 200 or rendered.streaming or "ETag" not in rendered.headers:
             return
         if not rendered.headers.get("Content-Type", "").startswith("text/html"):
             return
@@ -73,3 +97,21 @@ def keep_page(request, validators, response):
         response.add_post_render_callback(store)
     else:
         store(response)
+
+
+def kept_for_readers(view):
+    """Answer an anonymous reader from the kept page when there is one; keep the page otherwise."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = page_key(request)
+        if key is not None:
+            kept = answer_from_cache(request, key)
+            if kept is not None:
+                return kept
+        response = view(request, *args, **kwargs)
+        if key is not None and request.method == "GET":
+            keep(key, response)
+        return response
+
+    return wrapper

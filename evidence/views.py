@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ from evidence.models import (
     Wording,
 )
 from evidence.models.choices import SEVERITY_DEFINITIONS, Severity
-from evidence.page_cache import cached_page, keep_page
+from evidence.page_cache import kept_for_readers
 from evidence.search import search_library
 from evidence.structured import article_claim_reviews, claim_review
 from evidence.text import render_structure
@@ -117,6 +118,7 @@ class FacetedFilterView(FilterView):
     paginator_class = LibraryPaginator
     page_notice = ""
 
+    @method_decorator(kept_for_readers)  # an anonymous reader's page, kept whole (evidence/page_cache.py)
     def get(self, request, *args, **kwargs):
         validators = PageValidators(request, "list")
         not_modified = validators.not_modified(request)
@@ -224,8 +226,7 @@ class PublishedDetailView(DetailView):
     now, unless a public item holds the old slug.
     """
 
-    page_cache = False  # True: anonymous readers' pages are kept whole per ETag (evidence/page_cache.py)
-
+    @method_decorator(kept_for_readers)  # an anonymous reader's page, kept whole (evidence/page_cache.py)
     def get(self, request, *args, **kwargs):
         # The item alone first (one query): a client that has the page gets 304 before its related
         # rows are fetched or anything is rendered (evidence/http.py); then the page's prefetches.
@@ -249,16 +250,9 @@ class PublishedDetailView(DetailView):
         not_modified = validators.not_modified(request)
         if not_modified is not None:
             return not_modified
-        if self.page_cache:  # an anonymous reader's page kept whole under its ETag (evidence/page_cache.py)
-            kept = cached_page(request, validators)
-            if kept is not None:
-                return page_headers(request, kept, validators)
         prefetch_related_objects([self.object], *queryset._prefetch_related_lookups)
         context = self.get_context_data(object=self.object)
-        response = self.render_to_response(context)
-        if self.page_cache:
-            keep_page(request, validators, response)
-        return page_headers(request, response, validators)
+        return page_headers(request, self.render_to_response(context), validators)
 
     def moved_to(self):
         return moved_response(self.request, self.model, self.kwargs[self.slug_url_kwarg])
@@ -293,6 +287,7 @@ def library_glance():
     return kept_per_version("home-glance", (), count)
 
 
+@kept_for_readers
 def home(request):
     validators = PageValidators(request, "home")
     not_modified = validators.not_modified(request)
@@ -359,7 +354,6 @@ class ArticleListView(FacetedFilterView):
 class ArticleDetailView(PublishedDetailView):
     model = SourceArticle
     template_name = "evidence/sourcearticle_detail.html"
-    page_cache = True
 
     def get_queryset(self):
         return SourceArticle.objects.all()
@@ -413,7 +407,6 @@ class ClaimListView(FacetedFilterView):
 class ClaimDetailView(PublishedDetailView):
     model = Claim
     template_name = "evidence/claim_detail.html"
-    page_cache = True
 
     def get_queryset(self):
         return Claim.objects.for_detail()

@@ -176,8 +176,8 @@ RELEASE_ID = os.environ.get("RELEASE_ID") or git_commit() or "dev"
 # and seconds more it may serve it stale while it asks again. Signed-in curators: private, no-cache.
 PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
 PAGE_STALE_WHILE_REVALIDATE = int(os.environ.get("PAGE_STALE_WHILE_REVALIDATE", "300"))
-# Seconds an anonymous reader's claim or article page is kept whole in the shared cache under its
-# ETag (evidence/page_cache.py); 0 turns the page cache off.
+# Seconds an anonymous reader's page (a detail page, a list, the home page) is kept whole in the
+# shared cache for the current content version (evidence/page_cache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
 # How long opening an item for review marks it "being reviewed by …" for other curators (soft lock).
 DESK_LOCK_MINUTES = int(os.environ.get("DESK_LOCK_MINUTES", "30"))
