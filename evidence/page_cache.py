@@ -34,6 +34,7 @@ from evidence.http import READ_METHODS, current_version, is_signed_in, page_head
 
 KEY = "kratomref:page:{digest}"
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "ETag", "Last-Modified")
+VALIDATORS = ":validators"  # the kept page's ETag and Last-Modified, under the page's key plus this
 
 
 def page_key(request):
@@ -56,14 +57,22 @@ def page_key(request):
 class KeptValidators:
     """A kept page's ``ETag`` and ``Last-Modified``, as ``page_headers`` takes them."""
 
-    def __init__(self, headers):
-        self.etag = headers.get("ETag")
-        self.last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
+    def __init__(self, etag, last_modified):
+        self.etag = etag
+        self.last_modified = parse_http_date_safe(last_modified)
 
 
 def answer_from_cache(request, key):
-    """The kept page for ``key`` (a 304 when the reader has it), or None."""
+    """The kept page for ``key`` (a 304 when the reader has it), or None. The validators are kept
+    apart from the page, so a reader who has the page gets 304 without the page being read."""
+    conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
     try:
+        if conditional:
+            kept = cache.get(key + VALIDATORS)
+            if kept is not None:
+                not_modified = conditional_answer(request, KeptValidators(*kept))
+                if not_modified is not None:
+                    return not_modified
         kept = cache.get(key)
     except Exception:  # the shared cache is down: render the page
         return None
@@ -71,14 +80,20 @@ def answer_from_cache(request, key):
         return None
     content, headers = kept
     headers = dict(headers)
-    validators = KeptValidators(headers)
-    not_modified = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
-    if not_modified is not None:
-        return page_headers(request, not_modified, validators)
+    if conditional:  # the validators' entry was evicted before the page's
+        validators = KeptValidators(headers.get("ETag"), headers.get("Last-Modified", ""))
+        not_modified = conditional_answer(request, validators)
+        if not_modified is not None:
+            return not_modified
     response = HttpResponse(content)
     for name, value in headers.items():
         response.headers[name] = value
     return page_headers(request, response)
+
+
+def conditional_answer(request, validators):
+    response = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
+    return None if response is None else page_headers(request, response, validators)
 
 
 def keep(key, response):
@@ -90,8 +105,10 @@ def keep(key, response):
         if not rendered.headers.get("Content-Type", "").startswith("text/html"):
             return
         headers = [(name, rendered.headers[name]) for name in KEPT_HEADERS if name in rendered.headers]
+        validators = (rendered.headers["ETag"], rendered.headers.get("Last-Modified", ""))
         with contextlib.suppress(Exception):  # the shared cache is down: the page is served all the same
-            cache.set(key, (rendered.content, headers), timeout=settings.PAGE_CACHE_SECONDS)
+            kept = {key: (rendered.content, headers), key + VALIDATORS: validators}
+            cache.set_many(kept, settings.PAGE_CACHE_SECONDS)
 
     if hasattr(response, "add_post_render_callback") and not response.is_rendered:
         response.add_post_render_callback(store)

@@ -228,7 +228,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kratomref.cache.SharedClientRedisCache",  # one Redis client per pool (kratomref/cache.py)
             "LOCATION": os.environ["REDIS_URL"],
         }
     }

@@ -39,11 +39,23 @@ def redis_client():
 def redis_cache():
     client = redis_client()
     prefix = f"kratomref-test-{uuid.uuid4().hex[:8]}"
-    backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}
+    backend = {"BACKEND": "kratomref.cache.SharedClientRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}
     with override_settings(CACHES={"default": backend}):
         yield client
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
+
+
+def test_the_production_backend_shares_one_redis_client_and_stores_what_django_stores(redis_cache):
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    assert backend._cache.get_client() is backend._cache.get_client(write=True)
+    backend.set("page", (b"<p>kept</p>", [("ETag", '"1"')]), 60)
+    backend.set_many({"a": 1, "b": "two"}, 60)
+    assert backend.get("page") == (b"<p>kept</p>", [("ETag", '"1"')])
+    assert backend.get_many(["a", "b", "missing"]) == {"a": 1, "b": "two"}
+    assert backend.incr("a") == 2 and redis_cache.get(backend.make_key("a")) == b"2"
 
 
 def stored_version(client):

@@ -1,7 +1,7 @@
 """Pages at scale (issue 14): an anonymous reader's second request for the same page (a claim, an
 article, a list, the home page) is answered from the kept page (evidence/page_cache.py) without a
-database query and with the same bytes, or with 304 when the reader has it; an approved change shows at once; the claim page's query count does not grow with
-its evidence, passages and warnings."""
+database query and with the same bytes, or with 304 when the reader has it; an approved change
+shows at once; the claim page's query count does not grow with its evidence, passages and warnings."""
 
 import pytest
 from django.core.cache import cache
