@@ -1,5 +1,6 @@
 -- wrk script for the benchmark (bench/run.py): rotates over the URLs in the file named by the
 -- environment variable BENCH_URLS, one per line. A line "url<TAB>etag" sends If-None-Match: etag.
+-- Every request says Accept-Encoding: gzip, deflate, br, as every browser does.
 -- Each response's X-Bench-Queries and X-Bench-Ms headers (bench/middleware.py) are collected; at
 -- the end one line "BENCH {json}" reports requests, rate, latency percentiles (wrk's, client side),
 -- queries per request, server-time percentiles, status counts and how many responses had an ETag.
@@ -28,7 +29,7 @@ end
 
 function request()
   index = index % #urls + 1
-  local headers = {}
+  local headers = {["Accept-Encoding"] = "gzip, deflate, br"}
   if etags[index] ~= "" then
     headers["If-None-Match"] = etags[index]
   end

@@ -9,7 +9,8 @@ What it does, in order:
    plus bench/settings.py: one sync worker pinned to CPU 0 (``taskset -c 0``).
 3. wrk pinned to CPU 1, one thread, BENCH_CONNECTIONS connections (default 8), BENCH_SECONDS per
    run (default 10), with bench/rotate.lua rotating over a sample of real URLs per page type (up to
-   BENCH_MAX_URLS, default 1000, distinct URLs). Each row is the median of 3 runs.
+   BENCH_MAX_URLS, default 1000, distinct URLs). Every request says ``Accept-Encoding: gzip,
+   deflate, br``, as browsers do. Each row is the median of 3 runs.
 4. B_view (``/bench/minimal/``: a minimal view through the same middleware) and B_static (a static
    file served by whitenoise) are measured in the same run; each page's req/s is also given as a
    ratio to B_view. The run is VOID (exit 0, "void" printed and recorded) when B_view is under
@@ -379,7 +380,8 @@ def readme_section(result):
     lines = [
         f"Latest full-size run: {result['date']} on {result['machine']['cpu']} ({result['machine']['cores']} cores), "
         f"{result['size']['claims']:,} claims; {method['seconds_per_run']} s × {method['runs']} runs per row, "
-        f"{method['connections']} connections; B_view {result['b_view_rps']:.0f} req/s; worker RSS "
+        f"{method['connections']} connections, each request accepting gzip and br as browsers do; "
+        f"B_view {result['b_view_rps']:.0f} req/s; worker RSS "
         f"{result['worker_rss_kib']['before'] // 1024} → {result['worker_rss_kib']['after'] // 1024} MiB"
         + (f". **VOID**: {result['void']}" if result["void"] else "")
         + " (bench/results.json).",
@@ -470,7 +472,7 @@ def main():
             "connections": CONNECTIONS,
             "max_urls": MAX_URLS,
             "server": "gunicorn, 1 sync worker, taskset -c 0, production settings + bench/settings.py",
-            "client": "wrk -t 1, taskset -c 1, bench/rotate.lua",
+            "client": "wrk -t 1, taskset -c 1, bench/rotate.lua, Accept-Encoding: gzip, deflate, br",
         },
         "void": void,
         "b_view_rps": baseline,

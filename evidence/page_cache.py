@@ -22,13 +22,15 @@ it on and commits. See docs/decisions/0008-pages-kept-for-readers.md.
 
 import contextlib
 import functools
+import gzip
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_http_date_safe
 
 from evidence.http import READ_METHODS, current_version, is_signed_in, page_headers, release_id
@@ -37,6 +39,11 @@ from evidence.signals import CONTENT_VERSION_KEY
 KEY = "kratomref:page:{digest}"
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "ETag", "Last-Modified")
 VALIDATORS = ":validators"  # the kept page's ETag and Last-Modified, under the page's key plus this
+# A kept page is also kept gzipped, for readers whose browser accepts it (all of them): compressed
+# once when kept rather than on every answer. Kept pages hold no secret (no CSRF token, nothing
+# per reader), so compression leaks nothing (BREACH needs a secret beside reflected input).
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+GZIP_LEVEL = 6
 
 
 def page_key(request):
@@ -86,22 +93,30 @@ def answer_from_cache(request, key):
         return None, None
     if kept is None:
         return None, version
-    content, headers = kept
+    content, compressed, headers = kept
     headers = dict(headers)
     if conditional:  # the validators' entry was evicted before the page's
         validators = KeptValidators(headers.get("ETag"), headers.get("Last-Modified", ""))
         not_modified = conditional_answer(request, validators)
         if not_modified is not None:
             return not_modified, version
-    response = HttpResponse(content)
-    for name, value in headers.items():
-        response.headers[name] = value
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(compressed, headers=headers)
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["ETag"] = f"W/{headers['ETag']}"  # the same page, another representation
+    else:
+        response = HttpResponse(content, headers=headers)
     return page_headers(request, response), version
 
 
 def conditional_answer(request, validators):
     response = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
-    return None if response is None else page_headers(request, response, validators)
+    if response is None:
+        return None
+    page_headers(request, response, validators)
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response.headers["ETag"] = f"W/{validators.etag}"  # as the gzipped page it stands for
+    return response
 
 
 def keep(key, version, response):
@@ -114,10 +129,12 @@ def keep(key, version, response):
             return
         if not rendered.headers.get("Content-Type", "").startswith("text/html"):
             return
+        patch_vary_headers(rendered, ["Accept-Encoding"])  # a CDN keeps each encoding apart
         headers = [(name, rendered.headers[name]) for name in KEPT_HEADERS if name in rendered.headers]
         validators = (version, rendered.headers["ETag"], rendered.headers.get("Last-Modified", ""))
+        compressed = gzip.compress(rendered.content, compresslevel=GZIP_LEVEL, mtime=0)
         with contextlib.suppress(Exception):  # the shared cache is down: the page is served all the same
-            kept = {key: (version, rendered.content, headers), key + VALIDATORS: validators}
+            kept = {key: (version, rendered.content, compressed, headers), key + VALIDATORS: validators}
             cache.set_many(kept, settings.PAGE_CACHE_SECONDS)
 
     if hasattr(response, "add_post_render_callback") and not response.is_rendered:

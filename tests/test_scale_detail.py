@@ -3,6 +3,8 @@ article, a list, the home page) is answered from the kept page (evidence/page_ca
 database query and with the same bytes, or with 304 when the reader has it; an approved change
 shows at once; the claim page's query count does not grow with its evidence, passages and warnings."""
 
+import gzip
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -104,6 +106,24 @@ def test_a_reader_who_has_the_kept_page_gets_304_without_a_query(client, reviewe
     assert since.status_code == 304 and len(queries) == 0
     stale = client.get(url, headers={"if-none-match": '"an-older-page"'})
     assert stale.status_code == 200 and stale.content == first.content
+
+
+@pytest.mark.parametrize("page", ["claim", "article"])
+def test_a_reader_whose_browser_accepts_gzip_gets_the_kept_page_compressed(client, reviewed, page):
+    url = page_url(reviewed, page)
+    first, _ = fetch(client, url)
+    assert "Accept-Encoding" in first.headers["Vary"]  # a CDN keeps each encoding apart
+    with CaptureQueriesContext(connection) as queries:
+        zipped = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
+    assert len(queries) == 0 and zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == first.content
+    assert len(zipped.content) < len(first.content) / 2
+    assert zipped.headers["ETag"] == f"W/{first.headers['ETag']}"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    again = client.get(url, headers={"accept-encoding": "gzip", "if-none-match": zipped.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == zipped.headers["ETag"]
+    plain = client.get(url, headers={"accept-encoding": "identity"})
+    assert plain.content == first.content and "Content-Encoding" not in plain.headers
 
 
 def test_the_kept_list_page_differs_by_filters_and_page(client, reviewed):
