@@ -1,23 +1,32 @@
-"""Whole pages kept in the shared cache for anonymous readers, answered before anything is fetched.
+"""Whole pages kept for anonymous readers, answered before anything is fetched.
 
 A kept page is found by the request alone: the release, today's date, the full path and the
-``Accept`` header; it holds the library's content version it was rendered at (every approval
+``Accept`` header. It holds the library's content version it was rendered at (every approval
 anywhere moves it, evidence/signals.py) and answers only while that is still the current one. Those
 are the parts its ``ETag`` (evidence/http.py, ``PageValidators``) is computed from, less the item's
-own version, which only an approval changes, and an approval moves the content version. The content
-version and the kept page are read together, in one round trip to Redis. Pages carry nothing per
-request (no nonce, no CSRF token, no messages), so the bytes rendered for one reader can answer the
-next. A page kept with its ``ETag`` and ``Last-Modified`` answers a reader who already has it with
-304, and anyone else with the page, without a database query. After an approval a kept page no
-longer answers, and the next reader's page replaces it; nothing has to be invalidated.
+own version, which only an approval changes, and an approval moves the content version. Pages carry
+nothing per request (no nonce, no CSRF token, no messages), so the bytes rendered for one reader can
+answer the next: the page, or 304 for a reader who has it, without a database query. After an
+approval a kept page no longer answers, and the next reader's page replaces it; nothing has to be
+invalidated.
+
+Two layers. The shared cache (Redis) holds every kept page, for ``PAGE_CACHE_SECONDS`` (0: off; the
+key names the day, so a day at most is useful). Each worker also keeps the pages it served last,
+up to ``PAGE_LOCAL_BYTES``, and the content version it read last, for
+``PAGE_VERSION_RECHECK_SECONDS``: a page it has answers with no round trip at all. An approval
+made in this process forgets both at once; one made on another app server is seen here within
+``PAGE_VERSION_RECHECK_SECONDS`` (1 s; a CDN may keep a page ``PAGE_MAX_AGE`` anyway).
+
+Pages are kept gzipped (compressed once, when kept): a reader whose browser accepts gzip (every
+browser) gets them so, with a weak ETag and ``Vary: Accept-Encoding``; any other client gets them
+decompressed. Kept pages hold no secret, so compression gives BREACH nothing to find.
 
 Only anonymous readers' ``200`` HTML answers to ``GET`` are kept (a curator's pages may show who is
 signed in, and citations in other formats are cheap). A view opts in with ``@kept_for_readers``
-(the detail pages, the lists, the home page). ``PAGE_CACHE_SECONDS`` (settings; 0: off) is how
-long a page is kept (the key names the day, so a day at most is useful). While the shared cache is
-down, pages are rendered as without it. The test suite turns it off (tests/conftest.py): a test's
-approvals never commit, so the content version never moves there; tests/test_scale_detail.py turns
-it on and commits. See docs/decisions/0008-pages-kept-for-readers.md.
+(the detail pages, the lists, the home page). While the shared cache is down, pages are rendered as
+without it. The test suite turns it off (tests/conftest.py): a test's approvals never commit, so
+the content version never moves there; tests/test_scale_detail.py turns it on and commits. See
+docs/decisions/0008-pages-kept-for-readers.md.
 """
 
 import contextlib
@@ -25,23 +34,23 @@ import functools
 import gzip
 import hashlib
 import re
+import threading
+import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_http_date_safe
 
 from evidence.http import READ_METHODS, current_version, is_signed_in, page_headers, release_id
-from evidence.signals import CONTENT_VERSION_KEY
+from evidence.signals import library_changed
 
 KEY = "kratomref:page:{digest}"
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "ETag", "Last-Modified")
-VALIDATORS = ":validators"  # the kept page's ETag and Last-Modified, under the page's key plus this
-# A kept page is also kept gzipped, for readers whose browser accepts it (all of them): compressed
-# once when kept rather than on every answer. Kept pages hold no secret (no CSRF token, nothing
-# per reader), so compression leaks nothing (BREACH needs a secret beside reflected input).
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary")
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 GZIP_LEVEL = 6
 
@@ -54,6 +63,69 @@ def page_key(request):
     return KEY.format(digest=hashlib.sha256("|".join(parts).encode()).hexdigest()[:40])
 
 
+class LocalPages:
+    """This worker's own copy of the kept pages it served last, at most ``PAGE_LOCAL_BYTES`` of them
+    (gzipped), and the content version it read last."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pages = OrderedDict()
+        self.size = 0
+        self.version = None
+        self.version_until = 0.0
+
+    def current_version(self):
+        """The content version, read again from the shared cache at most every
+        ``PAGE_VERSION_RECHECK_SECONDS``; None while the shared cache is down."""
+        now = time.monotonic()
+        with self.lock:
+            if self.version is not None and now < self.version_until:
+                return self.version
+        version = current_version()
+        if version is not None:
+            with self.lock:
+                self.version, self.version_until = version, now + settings.PAGE_VERSION_RECHECK_SECONDS
+        return version
+
+    def get(self, key, version):
+        with self.lock:
+            kept = self.pages.get(key)
+            if kept is None or kept[0] != version:
+                return None
+            self.pages.move_to_end(key)
+            return kept
+
+    def put(self, key, kept):
+        size = len(kept[3])
+        budget = settings.PAGE_LOCAL_BYTES
+        with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.size -= len(old[3])
+            if size > budget // 4:  # one huge page never empties the rest
+                return
+            self.pages[key] = kept
+            self.size += size
+            while self.size > budget:
+                _key, dropped = self.pages.popitem(last=False)
+                self.size -= len(dropped[3])
+
+    def forget(self):
+        with self.lock:
+            self.pages.clear()
+            self.size = 0
+            self.version = None
+
+
+local = LocalPages()
+
+
+@receiver(library_changed, dispatch_uid="evidence.page_cache.forget")
+def forget_local_pages(sender, **kwargs):
+    """An approval in this process: its next reader reads the new content version at once."""
+    local.forget()
+
+
 class KeptValidators:
     """A kept page's ``ETag`` and ``Last-Modified``, as ``page_headers`` takes them."""
 
@@ -62,60 +134,34 @@ class KeptValidators:
         self.last_modified = parse_http_date_safe(last_modified)
 
 
-def read_with_version(key):
-    """The content version and what is kept under ``key`` for it (None when nothing is, or it was
-    kept for an earlier version), read in one round trip."""
-    found = cache.get_many([CONTENT_VERSION_KEY, key])
-    version = found.get(CONTENT_VERSION_KEY)
-    if version is None:
-        return current_version(), None  # set afresh (evicted, or a new Redis)
-    kept = found.get(key)
-    if kept is None or kept[0] != version:
-        return version, None
-    return version, kept[1:]
-
-
-def answer_from_cache(request, key):
-    """``(response, version)``: the kept page for ``key`` (a 304 when the reader has it) or None,
-    and the content version it was looked up at (None while the shared cache is down). The
-    validators are kept apart from the page, so a reader who has the page gets 304 without the page
-    being read."""
-    conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
+def find(key, version):
+    """The page kept under ``key`` for ``version``: this worker's copy, else the shared cache's."""
+    kept = local.get(key, version)
+    if kept is not None:
+        return kept
     try:
-        if conditional:
-            version, kept = read_with_version(key + VALIDATORS)
-            if kept is not None:
-                not_modified = conditional_answer(request, KeptValidators(*kept))
-                if not_modified is not None:
-                    return not_modified, version
-        version, kept = read_with_version(key)
+        kept = cache.get(key)
     except Exception:  # the shared cache is down: render the page
-        return None, None
-    if kept is None:
-        return None, version
-    content, compressed, headers = kept
-    headers = dict(headers)
-    if conditional:  # the validators' entry was evicted before the page's
-        validators = KeptValidators(headers.get("ETag"), headers.get("Last-Modified", ""))
-        not_modified = conditional_answer(request, validators)
-        if not_modified is not None:
-            return not_modified, version
-    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-        response = HttpResponse(compressed, headers=headers)
-        response.headers["Content-Encoding"] = "gzip"
-        response.headers["ETag"] = f"W/{headers['ETag']}"  # the same page, another representation
-    else:
-        response = HttpResponse(content, headers=headers)
-    return page_headers(request, response), version
-
-
-def conditional_answer(request, validators):
-    response = get_conditional_response(request, etag=validators.etag, last_modified=validators.last_modified)
-    if response is None:
         return None
+    if kept is None or kept[0] != version:
+        return None
+    local.put(key, kept)
+    return kept
+
+
+def answer(request, kept):
+    """A kept page's answer: 304 when the reader has it, else the page, gzipped when accepted."""
+    _version, etag, last_modified, compressed, headers = kept
+    validators = KeptValidators(etag, last_modified)
+    gzipped = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+    response = get_conditional_response(request, etag=etag, last_modified=validators.last_modified)
+    if response is None:
+        response = HttpResponse(compressed if gzipped else gzip.decompress(compressed), headers=dict(headers))
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
     page_headers(request, response, validators)
-    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-        response.headers["ETag"] = f"W/{validators.etag}"  # as the gzipped page it stands for
+    if gzipped:
+        response.headers["ETag"] = f"W/{etag}"  # the same page, another representation
     return response
 
 
@@ -131,11 +177,11 @@ def keep(key, version, response):
             return
         patch_vary_headers(rendered, ["Accept-Encoding"])  # a CDN keeps each encoding apart
         headers = [(name, rendered.headers[name]) for name in KEPT_HEADERS if name in rendered.headers]
-        validators = (version, rendered.headers["ETag"], rendered.headers.get("Last-Modified", ""))
         compressed = gzip.compress(rendered.content, compresslevel=GZIP_LEVEL, mtime=0)
+        kept = (version, rendered.headers["ETag"], rendered.headers.get("Last-Modified", ""), compressed, headers)
+        local.put(key, kept)
         with contextlib.suppress(Exception):  # the shared cache is down: the page is served all the same
-            kept = {key: (version, rendered.content, compressed, headers), key + VALIDATORS: validators}
-            cache.set_many(kept, settings.PAGE_CACHE_SECONDS)
+            cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
 
     if hasattr(response, "add_post_render_callback") and not response.is_rendered:
         response.add_post_render_callback(store)
@@ -149,11 +195,11 @@ def kept_for_readers(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         key = page_key(request)
-        version = None
-        if key is not None:
-            kept, version = answer_from_cache(request, key)
+        version = local.current_version() if key is not None else None
+        if version is not None:
+            kept = find(key, version)
             if kept is not None:
-                return kept
+                return answer(request, kept)
         response = view(request, *args, **kwargs)
         if version is not None and request.method == "GET":
             keep(key, version, response)

@@ -111,7 +111,10 @@ def empty_cache():
     the content version only moves when an approval commits, which a test's transaction never does."""
     from django.core.cache import cache
 
+    from evidence.page_cache import local
+
     cache.clear()
+    local.forget()  # and each worker's own copies of kept pages, with the content version it read
     yield
 
 

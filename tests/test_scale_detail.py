@@ -4,6 +4,7 @@ database query and with the same bytes, or with 304 when the reader has it; an a
 shows at once; the claim page's query count does not grow with its evidence, passages and warnings."""
 
 import gzip
+from collections import OrderedDict
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from evidence import services
 from evidence.models import Evidence, Passage
+from evidence.page_cache import local as kept_by_this_worker
 from tests.factories import (
     article_text,
     make_article,
@@ -156,7 +158,8 @@ def test_the_claim_page_runs_the_same_queries_however_much_evidence_it_shows(cli
     make_warning(claims=[claim], studies=[study])
     make_unfound_reference(article=article, claim=claim, citation="Roe 2021, Journal of Elsewhere")
     claim.substances.add(make_substance())
-    cache.clear()  # cold again: nothing kept
+    cache.clear()  # cold again: nothing kept, in the shared cache or by this worker
+    kept_by_this_worker.forget()
     page, large = fetch(client, url)
     assert large == small == CLAIM_COLD_QUERIES
     assert b"Journal of Elsewhere" in page.content and b"No effect found." in page.content
@@ -228,3 +231,49 @@ def test_a_citation_asked_for_by_accept_header_is_not_answered_with_the_kept_htm
     bibtex, _ = fetch(client, url, headers={"accept": "application/x-bibtex"})
     assert bibtex.headers["Content-Type"].startswith("application/x-bibtex")
     assert bibtex.content.lstrip().startswith(b"@")
+
+
+def test_a_worker_answers_a_page_it_kept_without_asking_the_shared_cache(client, reviewed, monkeypatch):
+    from evidence import page_cache
+
+    url = page_url(reviewed, "claim")
+    first, _ = fetch(client, url)
+    asked = []
+    monkeypatch.setattr(page_cache.cache, "get", lambda *args, **kwargs: asked.append(args))
+    again, queries = fetch(client, url)
+    assert queries == 0 and asked == [] and again.content == first.content
+
+
+def test_an_approval_on_another_server_reaches_this_workers_readers_within_the_recheck_interval(
+    client, reviewed, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from evidence import page_cache
+
+    settings.PAGE_VERSION_RECHECK_SECONDS = 5
+    now = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    claim = reviewed["claims"][0]
+    url = claim.get_absolute_url()
+    fetch(client, url)
+    worker = kept_by_this_worker
+    held = (worker.version, worker.version_until, OrderedDict(worker.pages), worker.size)
+    with django_capture_on_commit_callbacks(execute=True):  # the database and the shared version move
+        settle(services.claim_update(claim=claim, by=make_reviewer(), summary="Two trials now disagree."))
+    # This worker stands for another app server, which the approval's signal never reached: it
+    # still holds the version and the page it had.
+    worker.version, worker.version_until, worker.pages, worker.size = held
+    now[0] += 4  # within the interval: this worker still answers with the page it kept
+    stale, _ = fetch(client, url)
+    assert b"One survey reports relief." in stale.content
+    now[0] += 2  # past it: the new version is read, and the page is built afresh
+    fresh, queries = fetch(client, url)
+    assert queries > 0 and b"Two trials now disagree." in fresh.content
+
+
+def test_a_worker_keeps_at_most_page_local_bytes_of_pages(client, reviewed, settings):
+    settings.PAGE_LOCAL_BYTES = 12_000  # a few gzipped pages
+    urls = [page_url(reviewed, page) for page in PAGES] + [claim.get_absolute_url() for claim in reviewed["claims"]]
+    for url in urls:
+        fetch(client, url)
+    assert 0 < kept_by_this_worker.size <= settings.PAGE_LOCAL_BYTES
+    assert len(kept_by_this_worker.pages) < len(set(urls))  # the first ones were let go
