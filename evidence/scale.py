@@ -65,6 +65,7 @@ from evidence.models.choices import (
     Verdict,
     Wording,
 )
+from evidence.search import rebuild_library_words
 from evidence.services.versions import SNAPSHOT_FORMAT
 from evidence.signals import announce_library_change
 from evidence.text import context_around, parse_article
@@ -673,6 +674,7 @@ class Generator:
             self.articles()
             self.warnings()
             self.versions()
+            rebuild_library_words()  # "Did you mean" draws on every statement's words
             announce_library_change(Claim.objects.order_by("pk").first())
         self.analyze()
         return self.counts

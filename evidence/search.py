@@ -35,7 +35,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -738,57 +738,69 @@ def suggestion_candidates(query):
     )
 
 
-def vocabulary_sql(connection):
+STATEMENT_WORD = re.compile(r"[^\W_]+(?:-[^\W_]*)*")
+MAX_WORD_LENGTH = 200
+
+
+def words_of(obj):
+    """The vocabulary words a published claim or substance brings: a statement's words, a
+    substance's name and synonyms (each whole); lower case, three letters or more."""
     from evidence.models import Claim, Substance
 
-    quote = connection.ops.quote_name
-    substance, claim = quote(Substance._meta.db_table), quote(Claim._meta.db_table)
-    return f"""
-        SELECT lower(name) FROM {substance}
-        UNION SELECT lower(synonym) FROM {substance}, jsonb_array_elements_text(
-            CASE WHEN jsonb_typeof(synonyms) = 'array' THEN synonyms ELSE '[]'::jsonb END) AS synonym
-        UNION SELECT btrim(word, '-') FROM {claim},
-            regexp_split_to_table(lower(statement), '[^[:alnum:]-]+') AS word WHERE status = %s
-        UNION SELECT unnest(%s::text[])
-    """
+    if isinstance(obj, Claim):
+        words = (w.strip("-") for w in STATEMENT_WORD.findall(obj.statement.lower()))
+    elif isinstance(obj, Substance):
+        synonyms = obj.synonyms if isinstance(obj.synonyms, list) else []
+        words = [obj.name.lower(), *(s.lower() for s in synonyms if isinstance(s, str))]
+    else:
+        return set()
+    return {w for w in words if 3 <= len(w) <= MAX_WORD_LENGTH}
 
 
-def vocabulary(using="default", extra=()):
-    """The words "Did you mean" draws on: substance names and synonyms, claim statement words, and
-    ``extra`` (the search vocabulary's single words)."""
-    from evidence.models import Claim, Status, Substance
+def add_library_words(objects, using="default"):
+    """Add the vocabulary words of ``objects`` (claims and substances; those not published are
+    skipped) to the library's vocabulary. Called inside the approving transaction (evidence/signals.py)."""
+    from evidence.models import SearchWord, Status
 
     words = set()
-    for name, synonyms in Substance.objects.using(using).published().values_list("name", "synonyms"):
-        words.add(name.lower())
-        if isinstance(synonyms, list):
-            words.update(s.lower() for s in synonyms if isinstance(s, str))
-    for statement in Claim.objects.using(using).filter(status=Status.PUBLISHED).values_list("statement", flat=True):
-        words.update(w.strip("-") for w in re.findall(r"[^\W_]+(?:-[^\W_]*)*", statement.lower()))
-    words.update(extra)
-    return {w for w in words if len(w) >= 3}
+    for obj in objects:
+        if getattr(obj, "status", None) == Status.PUBLISHED:
+            words |= words_of(obj)
+    if words:
+        SearchWord.objects.using(using).bulk_create([SearchWord(word=w) for w in sorted(words)], ignore_conflicts=True)
+    return words
+
+
+def rebuild_library_words(using="default", batch=5000):
+    """Recompute the vocabulary from what is published now (``manage.py rebuild_search_vocabulary``);
+    returns the number of words."""
+    from evidence.models import Claim, SearchWord, Substance
+
+    with transaction.atomic(using=using):
+        SearchWord.objects.using(using).all().delete()
+        add_library_words(Substance.objects.using(using).published(), using)
+        claims = Claim.objects.using(using).published().only("statement", "status").order_by("pk")
+        last = 0
+        while True:
+            rows = list(claims.filter(pk__gt=last)[:batch])
+            if not rows:
+                break
+            add_library_words(rows, using)
+            last = rows[-1].pk
+        return SearchWord.objects.using(using).count()
 
 
 VOCABULARY_SECONDS = 24 * 3600  # kept per content version: an approval makes a new key
 
 
 def library_vocabulary(using="default"):
-    """The library's own words (substance names and synonyms, claim statement words), computed once
-    per content version and kept in the shared cache: never split from every statement per query."""
+    """The library's own words (``SearchWord``, kept as approvals publish text), read once per
+    content version and kept in the shared cache: never split from every statement per query."""
     from evidence.http import kept_per_version
+    from evidence.models import SearchWord
 
     def compute():
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            from evidence.models import Status
-
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT word FROM ({vocabulary_sql(connection)}) AS vocabulary(word) WHERE length(word) >= 3",
-                    [Status.PUBLISHED, []],
-                )
-                return sorted(word for (word,) in cursor.fetchall())
-        return sorted(vocabulary(using))
+        return list(SearchWord.objects.using(using).values_list("word", flat=True).order_by("word"))
 
     return kept_per_version("search-vocabulary", (using,), compute, VOCABULARY_SECONDS)
 

@@ -18,7 +18,13 @@ CONTENT_VERSION_KEY = "kratomref:library:content-version"
 
 
 def announce_library_change(instance):
-    """Send ``library_changed`` once the current transaction commits (never if it rolls back)."""
+    """Send ``library_changed`` once the current transaction commits (never if it rolls back).
+
+    At once, inside the transaction: a published claim's or substance's words join the search
+    vocabulary (evidence/search.py), so "Did you mean" never has to split every statement."""
+    from evidence.search import add_library_words
+
+    add_library_words([instance])
     transaction.on_commit(lambda: library_changed.send(sender=type(instance), instance=instance))
 
 

@@ -139,6 +139,17 @@ def test_kratom_is_the_commonest_term_and_rare_terms_exist(library):
     assert 0 < words["rhabdomyolysis"] < words["liver"]
 
 
+def test_the_search_vocabulary_holds_every_published_statements_words(library):
+    from evidence.models import SearchWord
+    from evidence.search import words_of
+
+    kept = set(SearchWord.objects.values_list("word", flat=True))
+    expected = set()
+    for claim in Claim.objects.published():
+        expected |= words_of(claim)
+    assert expected and expected <= kept
+
+
 def test_the_pages_show_the_generated_library(library, client):
     claim = Claim.objects.published().filter(passages__isnull=False).order_by("pk").first()
     response = client.get("/claims/")

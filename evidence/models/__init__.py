@@ -63,7 +63,7 @@ from evidence.models.querysets import (
     SubstanceQuerySet,
     WarningQuerySet,
 )
-from evidence.models.vocabulary import SearchSynonym
+from evidence.models.vocabulary import SearchSynonym, SearchWord
 from evidence.models.workflow import ChangeItem, ChangeRequest, ClaimVersion
 
 __all__ = [
@@ -97,6 +97,7 @@ __all__ = [
     "Reviewed",
     "ReviewerProfile",
     "SearchSynonym",
+    "SearchWord",
     "SearchableQuerySet",
     "Severity",
     "SlugRedirect",

@@ -37,3 +37,23 @@ class SearchSynonym(models.Model):
         if any(len(t) > 60 for t in cleaned):
             raise ValidationError({"terms": _("Keep each term to 60 characters or fewer.")})
         self.terms = list(dict.fromkeys(cleaned))
+
+
+class SearchWord(models.Model):
+    """A word of the library's own vocabulary, which "Did you mean" draws on: the words of published
+    claims' statements and published substances' names and synonyms.
+
+    Kept as approvals publish text (``evidence.search.add_library_words``, called by the change hook
+    inside the approving transaction), so no request ever splits every statement into words. A
+    word is never taken out one by one: once the library has used it, it stays a fair suggestion.
+    ``manage.py rebuild_search_vocabulary`` recomputes the whole set from what is published.
+    """
+
+    word = models.CharField(max_length=200, primary_key=True)
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = "search vocabulary word"
+
+    def __str__(self):
+        return self.word
