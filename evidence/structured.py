@@ -9,6 +9,7 @@ Insufficient evidence and unverifiable are not points on a true–false scale, s
 ``ratingValue``; their ``alternateName`` says the verdict and certainty in words, as every rating does.
 """
 
+import functools
 import json
 
 from django.contrib.auth import get_user_model
@@ -33,12 +34,16 @@ def reviewed_by(user):
     return ORGANISATION
 
 
+VERDICT_LABELS, CERTAINTY_LABELS = dict(Verdict.choices), dict(Certainty.choices)
+
+
 def _grade_words(verdict, certainty):
-    verdict_label = dict(Verdict.choices).get(verdict, verdict)
-    certainty_label = dict(Certainty.choices).get(certainty, certainty)
+    verdict_label = VERDICT_LABELS.get(verdict, verdict)
+    certainty_label = CERTAINTY_LABELS.get(certainty, certainty)
     return f"{verdict_label} · {str(certainty_label).lower()} certainty"
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the text; an article page asks once per claim
 def _plain(text):
     return " ".join(strip_tags(render_markdown(text or "")).split())
 
