@@ -8,8 +8,8 @@ ETag), today's date (citations show an "accessed" date), the ``Accept`` header (
 answers BibTeX, RIS and CSL-JSON by negotiation) and, for a signed-in curator, who is asking. A
 client that sends the ETag back gets 304 after one query for the item (none for a list or the
 home page), and the page is not built; an anonymous reader whose page is kept whole
-(evidence/page_cache.py) gets it, or its 304, without any query. Pages carry no per-request nonce (the site's CSP allows
-scripts from the site only), so equal data means equal bytes.
+(evidence/page_cache.py) gets it, or its 304, without any query. Pages carry no per-request nonce
+(the site's CSP allows scripts from the site only), so equal data means equal bytes.
 
 ``Last-Modified`` is the later of the item's ``updated_at`` and when this deploy first saw the
 current content version (kept in the shared cache: never earlier than the approval that made it).

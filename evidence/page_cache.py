@@ -14,8 +14,9 @@ Two layers. The shared cache (Redis) holds every kept page, for ``PAGE_CACHE_SEC
 key names the day, so a day at most is useful). Each worker also keeps the pages it served last,
 up to ``PAGE_LOCAL_BYTES``, and the content version it read last, for
 ``PAGE_VERSION_RECHECK_SECONDS``: a page it has answers with no round trip at all. An approval
-made in this process forgets both at once; one made on another app server is seen here within
-``PAGE_VERSION_RECHECK_SECONDS`` (1 s; a CDN may keep a page ``PAGE_MAX_AGE`` anyway).
+made in this process forgets both at once; one made in another worker process (on this app server
+or another) is seen here within ``PAGE_VERSION_RECHECK_SECONDS`` (1 s; a CDN may keep a page
+``PAGE_MAX_AGE`` anyway).
 
 Pages are kept gzipped (compressed once, when kept): a reader whose browser accepts gzip (every
 browser) gets them so, with a weak ETag and ``Vary: Accept-Encoding``; any other client gets them

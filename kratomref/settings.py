@@ -180,8 +180,9 @@ PAGE_STALE_WHILE_REVALIDATE = int(os.environ.get("PAGE_STALE_WHILE_REVALIDATE", 
 # shared cache for the current content version (evidence/page_cache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
 # Each worker also keeps the kept pages it served last (gzipped, up to this many bytes) and rereads
-# the content version at most every PAGE_VERSION_RECHECK_SECONDS: an approval made on another app
-# server reaches this one's readers that much later (evidence/page_cache.py).
+# the content version at most every PAGE_VERSION_RECHECK_SECONDS: an approval made in another worker
+# process (on this app server or another) reaches this one's readers that much later
+# (evidence/page_cache.py).
 PAGE_LOCAL_BYTES = int(os.environ.get("PAGE_LOCAL_BYTES", str(32 * 1024 * 1024)))
 PAGE_VERSION_RECHECK_SECONDS = float(os.environ.get("PAGE_VERSION_RECHECK_SECONDS", "1"))
 # How long opening an item for review marks it "being reviewed by …" for other curators (soft lock).
