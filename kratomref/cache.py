@@ -1,8 +1,8 @@
 """The shared cache's backend: Django's Redis cache, with one Redis client per connection pool.
 
 Django's ``RedisCacheClient`` builds a new ``redis.Redis`` object for every cache operation; each
-costs about 0.3 ms of Python (measured with cProfile on a page answered from the page cache, which
-makes two cache reads: a third of its time). A ``redis.Redis`` object is safe to share between
+costs about 0.3 ms of Python (measured with cProfile on pages answered from the shared cache, where
+it was a third of the time). A ``redis.Redis`` object is safe to share between
 threads (it takes a connection from its pool for each command), so this backend keeps one per pool.
 Everything else is Django's backend unchanged.
 """
