@@ -2,6 +2,7 @@
 a new PostgreSQL database when the suite runs on PostgreSQL, else an SQLite file."""
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -27,15 +28,21 @@ def base_env(**extra):
 
 
 @contextmanager
-def own_database(directory):
-    """Yield a DATABASE_URL for an empty database that is removed afterwards."""
+def own_database(directory, copy_of=None):
+    """Yield a DATABASE_URL for a database that is removed afterwards: empty, or a copy of the
+    database at ``copy_of`` (an URL this function yielded, whose block is still open), so that a
+    module migrates and loads the seed library once rather than once per test."""
     if connection.vendor != "postgresql":
-        yield f"sqlite:///{Path(directory) / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
+        path = Path(directory) / f"{uuid.uuid4().hex[:8]}.sqlite3"
+        if copy_of:
+            shutil.copyfile(copy_of.removeprefix("sqlite:///"), path)
+        yield f"sqlite:///{path}"
         return
     settings = connection.settings_dict
     server = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
     name = f"kratomref_proc_{uuid.uuid4().hex[:8]}"
-    subprocess.run(["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    template = f" TEMPLATE {copy_of.rsplit('/', 1)[1]}" if copy_of else ""
+    subprocess.run(["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}{template}"], check=True)
     try:
         yield f"{server}/{name}"
     finally:

@@ -44,15 +44,29 @@ print(json.dumps({"counts": counts, "claims": digest.hexdigest(), "pages": pages
 """
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """A database with every migration applied, made once for the module (tests get copies)."""
+    with own_database(tmp_path_factory.mktemp("migrated")) as url:
+        manage(base_env(DATABASE_URL=url), "migrate", "-v0")
+        yield url
+
+
+@pytest.fixture(scope="module")
+def seeded(migrated, tmp_path_factory):
+    """The seed library, loaded once for the module (tests get copies)."""
+    with own_database(tmp_path_factory.mktemp("seeded"), copy_of=migrated) as url:
+        manage(base_env(DATABASE_URL=url), "load_seed_library", "-v0")
+        yield url
+
+
 def fingerprint(env):
     return json.loads(manage(env, "shell", "--no-imports", "-c", FINGERPRINT).strip().splitlines()[-1])
 
 
-def test_a_restored_backup_is_the_same_library_byte_for_byte(tmp_path):
-    with own_database(tmp_path) as source_url, own_database(tmp_path) as target_url:
+def test_a_restored_backup_is_the_same_library_byte_for_byte(tmp_path, seeded):
+    with own_database(tmp_path, copy_of=seeded) as source_url, own_database(tmp_path) as target_url:
         source = base_env(DATABASE_URL=source_url)
-        manage(source, "migrate", "-v0")
-        manage(source, "load_seed_library", "-v0")
         manage(source, "shell", "-c", CURATE)
         before = fingerprint(source)
         backup = tmp_path / "library.backup"
@@ -71,12 +85,11 @@ def test_a_restored_backup_is_the_same_library_byte_for_byte(tmp_path):
     assert after["pages"] == before["pages"]
 
 
-def test_restoring_something_that_is_not_a_backup_is_refused_and_changes_nothing(tmp_path):
+def test_restoring_something_that_is_not_a_backup_is_refused_and_changes_nothing(tmp_path, migrated):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a backup")
-    with own_database(tmp_path) as url:
+    with own_database(tmp_path, copy_of=migrated) as url:
         env = base_env(DATABASE_URL=url)
-        manage(env, "migrate", "-v0")
         with pytest.raises(AssertionError, match=r"restore_database .* failed"):
             manage(env, "restore_database", str(bogus), "--yes")
         with pytest.raises(AssertionError, match="No backup file"):
@@ -84,11 +97,9 @@ def test_restoring_something_that_is_not_a_backup_is_refused_and_changes_nothing
         manage(env, "migrate", "--check", "-v0")
 
 
-def test_a_damaged_backup_is_refused_and_leaves_the_database_as_it_was(tmp_path):
-    with own_database(tmp_path) as url:
+def test_a_damaged_backup_is_refused_and_leaves_the_database_as_it_was(tmp_path, seeded):
+    with own_database(tmp_path, copy_of=seeded) as url:
         env = base_env(DATABASE_URL=url)
-        manage(env, "migrate", "-v0")
-        manage(env, "load_seed_library", "-v0")
         backup = tmp_path / "library.backup"
         manage(env, "backup_database", str(backup))
         assert backup.stat().st_mode & 0o077 == 0  # owner only: it holds hashes and second-factor secrets
@@ -103,12 +114,11 @@ def test_a_damaged_backup_is_refused_and_leaves_the_database_as_it_was(tmp_path)
         assert fingerprint(env)["counts"] == before["counts"]
 
 
-def test_an_empty_file_is_not_an_sqlite_backup(tmp_path):
+def test_an_empty_file_is_not_an_sqlite_backup(tmp_path, migrated):
     empty = tmp_path / "empty#backup.sqlite3"
     empty.write_bytes(b"")
-    with own_database(tmp_path) as url:
+    with own_database(tmp_path, copy_of=migrated) as url:
         env = base_env(DATABASE_URL=url)
-        manage(env, "migrate", "-v0")
         before = fingerprint(env)
         with pytest.raises(AssertionError, match=r"not an SQLite backup|pg_restore failed"):
             manage(env, "restore_database", str(empty), "--yes")
