@@ -34,7 +34,7 @@ from markdown_it import MarkdownIt
 from evidence import links
 from evidence.charts import VERDICT_FILLS, VERDICT_ICONS, num
 from evidence.models import Certainty, Claim, Polarity, SlugRedirect, Status, Verdict
-from evidence.views import public_claim
+from evidence.views import public_claim, withdrawn_on
 
 CURRENT_MAX_AGE = 300  # seconds a site may show the current badge or card before asking again
 PINNED_MAX_AGE = 31536000  # a year: a pinned version's badge never changes
@@ -95,6 +95,19 @@ def grade_of(version):
             else ""
         ),
     }
+
+
+def withdrawn_grade(grade):
+    """What a withdrawn claim's current badge and card show instead of its last grade."""
+    grade.update(
+        verdict="withdrawn",
+        polarity="",
+        tone=Verdict.INSUFFICIENT,
+        icon="⊘",
+        label=_("Withdrawn: do not cite as current"),
+        polarity_label="",
+    )
+    return grade
 
 
 def badge_alt(grade, number=None):
@@ -182,8 +195,7 @@ def badge(request, claim, version):
     pinned = request.resolver_match.url_name == "claim-version-badge"
     grade = grade_of(version)
     if claim.status == Status.WITHDRAWN and not pinned:
-        label = _("Withdrawn: do not cite as current")
-        grade.update(tone=Verdict.INSUFFICIENT, icon="⊘", label=label, polarity_label="")
+        withdrawn_grade(grade)
     response = HttpResponse(badge_svg(grade, version.number, version.approved_at), content_type="image/svg+xml")
     if pinned:
         return cacheable(request, response, last_modified=version.approved_at, max_age=PINNED_MAX_AGE, immutable=True)
@@ -225,13 +237,23 @@ def first_sentence(markdown_source, limit=SUMMARY_CHARS):
 
 def card_body(claim, version, latest, pinned):
     """The card's HTML. Rendered without the request: no context processors, so no session, user,
-    CSRF token or messages are ever looked at."""
+    CSRF token or messages are ever looked at.
+
+    A withdrawn claim's current card names the statement and says it was withdrawn, and when, with
+    no grade to quote; a pinned version's card shows that version as recorded and says the claim
+    has since been withdrawn."""
+    grade = grade_of(version)
+    withdrawn = claim.status == Status.WITHDRAWN
+    if withdrawn and not pinned:
+        withdrawn_grade(grade)
     return render_to_string(
         "evidence/embed_card.html",
         {
-            "grade": grade_of(version),
+            "grade": grade,
+            "withdrawn": withdrawn,
+            "withdrawn_on": withdrawn_on(claim) if withdrawn else None,
             "statement": version.snapshot.get("statement", ""),
-            "summary": first_sentence(version.snapshot.get("summary", "")),
+            "summary": "" if withdrawn and not pinned else first_sentence(version.snapshot.get("summary", "")),
             "version": version,
             "latest": latest,
             "pinned": pinned,
@@ -244,9 +266,15 @@ def card_body(claim, version, latest, pinned):
 
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"], "script-src": [NONE], "form-action": [NONE]})
-@public_claim
+@public_claim(serves_withdrawn=True)
 def card(request, claim, version):
-    """``/embed/claims/<slug>/``: the current review as a small framable card; ``?v=<N>`` pins version N."""
+    """``/embed/claims/<slug>/``: the current review as a small framable card; ``?v=<N>`` pins version N.
+
+    A withdrawn claim's current card answers 410 Gone with a card that says so: a frame shows a 410's
+    body, so the sites that embedded the review tell their readers it was withdrawn instead of
+    showing a broken frame (or the site's own 410 page, which may not be framed). Its pinned
+    versions stay readable (200), as recorded.
+    """
     latest, number = version, request.GET.get("v")
     if number is not None:
         if not re.fullmatch(r"[0-9]{1,9}", number):
@@ -254,7 +282,9 @@ def card(request, claim, version):
         version = latest if int(number) == latest.number else claim.versions.filter(number=int(number)).first()
         if version is None:
             raise Http404("No such version.")
-    response = HttpResponse(card_body(claim, version, latest, pinned=number is not None))
+    pinned = number is not None
+    gone = claim.status == Status.WITHDRAWN and not pinned
+    response = HttpResponse(card_body(claim, version, latest, pinned=pinned), status=410 if gone else 200)
     return cacheable(request, response, last_modified=latest.approved_at, max_age=CURRENT_MAX_AGE)
 
 

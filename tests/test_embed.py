@@ -12,6 +12,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from evidence import services
 from evidence.embed import embed_context
@@ -22,6 +23,7 @@ from tests.factories import (
     make_editor,
     make_evidence,
     make_reviewer,
+    make_reviewer_editor,
     make_study,
     reach,
     settle,
@@ -297,7 +299,7 @@ def test_pinned_card_shows_the_version_as_recorded_and_points_to_the_newer_one()
     assert client_get(card_path(claim), {"v": "one"}).status_code == 404
 
 
-def test_card_follows_a_renamed_claim_and_refuses_drafts_and_withdrawn_claims():
+def test_card_follows_a_renamed_claim_and_refuses_drafts():
     claim = make_claim()
     services.slug_redirect_save(model="claim", old_slug="an-old-name", new_slug=claim.slug, by=make_editor())
 
@@ -306,7 +308,38 @@ def test_card_follows_a_renamed_claim_and_refuses_drafts_and_withdrawn_claims():
     assert moved.status_code == 301
     assert moved["Location"] == card_path(claim)
     assert client_get(card_path(make_claim(status=Status.DRAFT))).status_code == 404
-    assert client_get(card_path(make_claim(status=Status.WITHDRAWN))).status_code == 410
+
+
+def test_a_withdrawn_claims_card_tells_the_embedding_sites_readers_instead_of_breaking():
+    claim = make_claim(statement="Kratom cures anxiety.", verdict="supported", certainty="low", summary="One trial.")
+    proposal = services.status_change(obj=claim, status=Status.WITHDRAWN, by=make_editor(), note="Misread trial.")
+    services.change_approve(request=proposal.pending, by=make_reviewer_editor(), note="Misread trial.")
+
+    current = client_get(card_path(claim))
+
+    # 410 for what the address means now; a frame shows the body, which other sites may frame
+    assert current.status_code == 410
+    assert current["Content-Security-Policy"].count("frame-ancestors *") == 1
+    assert "X-Frame-Options" not in current
+    page = BeautifulSoup(current.content, "html.parser")
+    assert page.select_one(".embed-statement").get_text(strip=True) == "Kratom cures anxiety."
+    grade = page.select_one(".embed-grade").get_text(" ", strip=True)
+    assert "Withdrawn: do not cite as current" in grade and "Supported" not in grade
+    assert page.select_one(".embed-summary") is None  # the withdrawn grade's reasons are not quoted
+    notice = page.select_one(".embed-withdrawn")
+    assert f"withdrawn on {timezone.localdate():%-d %B %Y}" in notice.get_text(" ", strip=True)
+    assert notice.a["href"] == claim_url(claim)  # the claim's address explains the withdrawal
+
+    pinned = client_get(card_path(claim), {"v": 1})
+
+    assert pinned.status_code == 200  # a pinned version stays readable, as recorded, and says what happened since
+    page = BeautifulSoup(pinned.content, "html.parser")
+    assert "Supported · low certainty" in page.select_one(".embed-grade").get_text(" ", strip=True)
+    assert "since been withdrawn" in page.select_one(".embed-withdrawn").get_text(" ", strip=True)
+    assert client_get(card_path(make_claim()))["Content-Type"].startswith("text/html")
+    assert (
+        BeautifulSoup(client_get(card_path(make_claim())).content, "html.parser").select_one(".embed-withdrawn") is None
+    )
 
 
 # oEmbed ---------------------------------------------------------------------------------------------
