@@ -1235,7 +1235,8 @@ CLOSEST_CLAIM = 70  # rapidfuzz partial_ratio, averaged over the query's words
 CLOSEST_WARNING = 80
 # Rows fuzzy-matched one by one when nothing matches. A larger library is narrowed first to the rows
 # that have a word of the "Did you mean" suggestion (its corrected words), so a typo never scores
-# 100,000 statements in Python.
+# 100,000 statements in Python; on PostgreSQL to the best of the first CANDIDATES such rows
+# (``bounded``): ranking every claim that says "alcohol" took 120–180 ms at 100k claims.
 CLOSEST_SCAN = 2000
 
 
@@ -1260,7 +1261,10 @@ def closest_items(query, *, using, suggestion=""):
             return rows  # the whole (small) library
         if not corrected:
             return []
-        return list(queryset.using(using).published().search(corrected).only(*fields)[:CLOSEST_SCAN])
+        published = queryset.using(using).published()
+        if connections[using].vendor == "postgresql":
+            return list(bounded(published, corrected, counted=False).only(*fields)[:CLOSEST_SCAN])
+        return list(published.search(corrected).only(*fields)[:CLOSEST_SCAN])
 
     claims = candidates(Claim.objects, ["slug", "statement", "verdict", "certainty", "polarity"])
     scored = sorted(((closeness(c.statement), c.statement, c) for c in claims), key=lambda x: (-x[0], x[1]))

@@ -250,6 +250,25 @@ def test_did_you_mean_suggests_a_close_substance_name_or_claim_word(client):
     assert search(client, "xylophone").select_one(".suggestion") is None
 
 
+def test_in_a_large_library_the_closest_claims_come_from_the_suggested_words(client, monkeypatch):
+    """Beyond CLOSEST_SCAN claims a typo's closest claims are looked for among the claims that have
+    the "Did you mean" words, not among every claim (shrunk here from 2,000 to 3)."""
+    monkeypatch.setattr(search_module, "CLOSEST_SCAN", 3)
+    make_claim(statement="Kratom with alcohol raises the risk of a fatal overdose.")
+    make_claim(statement="Alcohol and kratom together slow breathing.")
+    for n in range(4):
+        make_claim(statement=f"Kratom eases muscle soreness number {n}.")
+
+    page = search(client, "alcoohol")
+
+    assert page.select_one(".suggestion a").get_text() == "alcohol"
+    closest = {a.get_text() for a in page.select(".no-results ul.results .result-title")}
+    assert closest == {
+        "Kratom with alcohol raises the risk of a fatal overdose.",
+        "Alcohol and kratom together slow breathing.",
+    }
+
+
 @pytest.mark.parametrize(
     "query_string",
     [
