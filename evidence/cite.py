@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from evidence.links import absolute, claim_url
-from evidence.models import Certainty, Verdict
+from evidence.models import grade_words
 from evidence.views import public_claim
 
 PUBLISHER = "KratomRef"
@@ -55,18 +55,6 @@ def one_line(text):
     return " ".join(str(text).split())
 
 
-def _label(choices, value):
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
-def _grade(verdict, certainty):
-    words = {"verdict": _label(Verdict, verdict), "certainty": _label(Certainty, certainty).lower()}
-    return _("%(verdict)s · %(certainty)s certainty") % words
-
-
 def _is_pinned(request):
     match = getattr(request, "resolver_match", None)
     return bool(match and "number" in match.kwargs)
@@ -93,7 +81,7 @@ def reference(claim, version, pinned=False):
         date=this_date,
         first_date=first_date,
         url=claim_url(claim, number if pinned else None),
-        grade=_grade(verdict, certainty),
+        grade=grade_words(verdict, certainty),
         pinned=pinned,
     )
 

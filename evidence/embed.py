@@ -33,7 +33,8 @@ from markdown_it import MarkdownIt
 
 from evidence import links
 from evidence.charts import VERDICT_FILLS, VERDICT_ICONS, num
-from evidence.models import Certainty, Claim, Polarity, SlugRedirect, Status, Verdict
+from evidence.models import Claim, Polarity, SlugRedirect, Status, Verdict, grade_words
+from evidence.models.choices import CERTAINTY_LABELS, VERDICT_LABELS
 from evidence.views import public_claim, withdrawn_on
 
 CURRENT_MAX_AGE = 300  # seconds a site may show the current badge or card before asking again
@@ -73,10 +74,9 @@ def grade_of(version):
     verdict = snapshot.get("verdict", "")
     certainty = snapshot.get("certainty", "")
     polarity = snapshot.get("polarity", Polarity.NEUTRAL)
-    verdict_label = str(dict(Verdict.choices).get(verdict, verdict))
-    certainty_label = str(dict(Certainty.choices).get(certainty, certainty)).lower()
-    # "Supported · moderate certainty", as the claim page's grade says it
-    label = _("%(verdict)s · %(certainty)s certainty") % {"verdict": verdict_label, "certainty": certainty_label}
+    verdict_label = str(VERDICT_LABELS.get(verdict, verdict))
+    certainty_label = str(CERTAINTY_LABELS.get(certainty, certainty)).lower()
+    label = grade_words(verdict, certainty)  # "Supported · moderate certainty", as the claim page says it
     tone = SUPPORTED_TONES.get(polarity, verdict) if verdict == Verdict.SUPPORTED else verdict
     if tone == "harm":
         label += " · " + _("a risk")

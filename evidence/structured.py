@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils.html import strip_tags
 
 from evidence.links import absolute, claim_url
-from evidence.models import Certainty, ClaimVersion, Passage, Verdict
+from evidence.models import ClaimVersion, Passage, Verdict, grade_words
 from evidence.templatetags.evidence_tags import render_markdown
 
 RATING_VALUES = {Verdict.CONTRADICTED: 1, Verdict.MIXED: 3, Verdict.SUPPORTED: 5}
@@ -32,15 +32,6 @@ def reviewed_by(user):
     if reviewer.url:
         return {"@type": "Person", "name": reviewer.name, "url": absolute(reviewer.url)}
     return ORGANISATION
-
-
-VERDICT_LABELS, CERTAINTY_LABELS = dict(Verdict.choices), dict(Certainty.choices)
-
-
-def _grade_words(verdict, certainty):
-    verdict_label = VERDICT_LABELS.get(verdict, verdict)
-    certainty_label = CERTAINTY_LABELS.get(certainty, certainty)
-    return f"{verdict_label} · {str(certainty_label).lower()} certainty"
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of the text; an article page asks once per claim
@@ -73,7 +64,7 @@ def claim_review(claim, version, *, pinned, articles=None, first=None):
         reviewer = claim.last_reviewed_by if claim.last_reviewed_by_id else None
     rating = {
         "@type": "Rating",
-        "alternateName": _grade_words(state["verdict"], state["certainty"]),
+        "alternateName": grade_words(state["verdict"], state["certainty"]),
         "ratingExplanation": _plain(state.get("summary"))[:500],
     }
     if state["verdict"] in RATING_VALUES:

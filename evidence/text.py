@@ -477,7 +477,7 @@ def highlight(text, spans, start=0, end=None):
 
 def passage_attrs(passage):
     claim = passage.claim
-    label = f"{claim.grade_label} · wording {passage.get_wording_display().lower()}"
+    label = passage.assessment
     return {
         "id": f"passage-{passage.pk}",
         "class": f"passage verdict-{claim.verdict} polarity-{claim.polarity} wording-{passage.wording}",

@@ -36,6 +36,7 @@ from evidence.models.choices import (
     Verdict,
     Wording,
     choices_check,
+    grade_words,
     text_hash,
 )
 from evidence.models.datasets import DatasetRelease
@@ -123,5 +124,6 @@ __all__ = [
     "Wording",
     "add_months",
     "choices_check",
+    "grade_words",
     "text_hash",
 ]

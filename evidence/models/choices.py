@@ -4,6 +4,7 @@ import hashlib
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,6 +36,18 @@ class Certainty(models.TextChoices):
     MODERATE = "moderate", _("Moderate")
     LOW = "low", _("Low")
     VERY_LOW = "very-low", _("Very low")
+
+
+def grade_words(verdict, certainty):
+    """A grade in words, as every page, badge, card, citation and ClaimReview says it:
+    "Supported · low certainty". A value that is no longer a choice (in an old snapshot) is shown as
+    recorded."""
+    verdict_label = VERDICT_LABELS.get(verdict, verdict)
+    certainty_label = str(CERTAINTY_LABELS.get(certainty, certainty)).lower()
+    return gettext("%(verdict)s · %(certainty)s certainty") % {"verdict": verdict_label, "certainty": certainty_label}
+
+
+VERDICT_LABELS, CERTAINTY_LABELS = dict(Verdict.choices), dict(Certainty.choices)
 
 
 class Status(models.TextChoices):

@@ -38,6 +38,7 @@ from evidence.models.choices import (
     Verdict,
     Wording,
     choices_check,
+    grade_words,
     text_hash,
 )
 from evidence.models.desk import ReviewSchedule
@@ -324,7 +325,7 @@ class Claim(ReviewSchedule, Reviewed):
 
     @property
     def grade_label(self):
-        return f"{self.get_verdict_display()} · {self.get_certainty_display().lower()} certainty"
+        return grade_words(self.verdict, self.certainty)
 
 
 class Study(Reviewed):
@@ -570,6 +571,12 @@ class Passage(Versioned):
     @property
     def anchor(self):
         return f"passage-{self.pk}"
+
+    @property
+    def assessment(self):
+        """Its claim's grade and how the article words the claim: "Supported · low certainty · wording
+        overstated" (the highlight's label, the annotation's body)."""
+        return f"{self.claim.grade_label} · wording {self.get_wording_display().lower()}"
 
     def clean(self):
         if self.wording != Wording.ACCURATE and not self.wording_note.strip():
