@@ -261,6 +261,13 @@ def test_dataset_counts_agree_with_the_public_querysets_and_the_api(library, tmp
     assert annotations["total"] == len(annotations["first"]["items"]) == expected["passages"]
     selectors = {s["type"] for s in annotations["first"]["items"][0]["target"]["selector"]}
     assert selectors == {"TextQuoteSelector", "TextPositionSelector"}
+    # The API writes the same annotations: same passage, target, selectors and assessment.
+    packaged = {item["id"]: item for item in annotations["first"]["items"]}
+    article = SourceArticle.objects.published().order_by("slug").first()
+    served = client.get(f"/api/v1/articles/{article.slug}/", HTTP_ACCEPT="application/json").json()["passages"]
+    assert served and all(item["id"] in packaged for item in served)
+    for item in served:
+        assert (item["body"], item["target"]) == (packaged[item["id"]]["body"], packaged[item["id"]]["target"])
 
     # An outside client paging through the API by cursor finds the same items.
     for table, resource, key in (

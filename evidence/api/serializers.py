@@ -12,6 +12,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from evidence.annotations import CONTEXT as ANNOTATION_CONTEXT
+from evidence.annotations import web_annotation
 from evidence.links import absolute, claim_url
 from evidence.models import (
     Claim,
@@ -105,42 +107,15 @@ class WarningRefSerializer(serializers.ModelSerializer):
 
 # Passages as W3C Web Annotations (https://www.w3.org/TR/annotation-model/) ------------------------
 
-ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-
 
 def passage_annotation(passage, article=None):
-    """A passage as a W3C Web Annotation: the article's text (as KratomRef reviewed it) is the target,
-    selected by quote and by position (Unicode code points); the body links the reviewed claim."""
+    """A passage as the W3C Web Annotation every publisher of passages writes (evidence/annotations.py),
+    with the API's references to the claim and the article and the wording verdict as fields."""
     article = article or passage.article
-    claim = passage.claim
-    page = absolute(article.get_absolute_url())
-    assessment = f"{claim.grade_label} · wording {passage.get_wording_display().lower()}"
-    if passage.wording_note:
-        assessment += f": {passage.wording_note}"
     return {
         "@context": ANNOTATION_CONTEXT,
-        "id": f"{page}#{passage.anchor}",
-        "type": "Annotation",
-        "motivation": "assessing",
-        "created": passage.created_at.isoformat(),
-        "modified": passage.updated_at.isoformat(),
-        "body": [
-            {"type": "SpecificResource", "purpose": "linking", "source": claim_url(claim)},
-            {"type": "TextualBody", "purpose": "assessing", "format": "text/plain", "value": assessment},
-        ],
-        "target": {
-            "source": page,
-            "selector": [
-                {
-                    "type": "TextQuoteSelector",
-                    "exact": passage.quote,
-                    "prefix": passage.prefix,
-                    "suffix": passage.suffix,
-                },
-                {"type": "TextPositionSelector", "start": passage.start, "end": passage.end},
-            ],
-        },
-        "claim": ClaimRefSerializer(claim).data,
+        **web_annotation(passage, article, stamp=lambda value: value.isoformat()),
+        "claim": ClaimRefSerializer(passage.claim).data,
         "article": ArticleRefSerializer(article).data,
         "wording": passage.wording,
         "wording_note": passage.wording_note,
@@ -192,6 +167,7 @@ class SelectorListField(serializers.ListField):
 
 class AnnotationTargetSerializer(serializers.Serializer):
     source = serializers.URLField(help_text="The article's page on KratomRef, whose text the selectors address.")
+    via = serializers.URLField(required=False, help_text="Where KratomRef took the article's text from.")
     selector = SelectorListField()
 
 
@@ -200,6 +176,7 @@ class AnnotationBodySerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=["linking", "assessing"])
     source = serializers.URLField(required=False, help_text="The reviewed claim (SpecificResource).")
     format = serializers.CharField(required=False)
+    language = serializers.CharField(required=False, help_text="The language of the value (TextualBody).")
     value = serializers.CharField(required=False, help_text="The grade and the wording verdict (TextualBody).")
 
 

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Prefetch
 from django.utils import translation
 
+from evidence.annotations import web_annotation
 from evidence.dataset.schema import EDITORS, PUBLISHER, TABLES
 from evidence.links import absolute, claim_url, text_fragment_url
 from evidence.models import (
@@ -267,39 +268,11 @@ def substance_rows():
 
 
 def annotation(p):
-    """A passage as a W3C Web Annotation, shaped as the API's (evidence/api/serializers.py): the
-    article's text as KratomRef reviewed it is the target, selected by quote and by position; the
-    body links the claim and gives its grade and the wording verdict."""
-    claim, article = p.claim, p.article
-    page = absolute(article.get_absolute_url())
-    assessment = f"{claim.grade_label} · wording {p.get_wording_display().lower()}"
-    if p.wording_note:
-        assessment += f": {p.wording_note}"
-    target = {"source": page}
-    if article.original_url:
-        target["via"] = article.original_url  # where KratomRef took the text from
-    target["selector"] = [
-        {"type": "TextQuoteSelector", "exact": p.quote, "prefix": p.prefix, "suffix": p.suffix},
-        {"type": "TextPositionSelector", "start": p.start, "end": p.end},
-    ]
+    """A passage as the W3C Web Annotation the API also writes (evidence/annotations.py), with the
+    data package's dates and its publisher as the creator."""
     return {
-        "id": f"{page}#{p.anchor}",
-        "type": "Annotation",
-        "motivation": "assessing",
-        "created": stamp(p.created_at),
-        "modified": stamp(p.updated_at),
+        **web_annotation(p, stamp=stamp),
         "creator": {"type": "Organization", "name": PUBLISHER, "homepage": absolute("/")},
-        "body": [
-            {"type": "SpecificResource", "purpose": "linking", "source": claim_url(claim)},
-            {
-                "type": "TextualBody",
-                "purpose": "assessing",
-                "format": "text/plain",
-                "language": "en",
-                "value": assessment,
-            },
-        ],
-        "target": target,
     }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from evidence.annotations import CONTEXT as ANNOTATION_CONTEXT
 from evidence.dataset.library import read_library, stamp
 from evidence.dataset.schema import (
     ANNOTATIONS_FILE,
@@ -65,7 +66,7 @@ def jsonl_bytes(table, rows):
 
 def annotations_bytes(annotations):
     collection = {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "@context": ANNOTATION_CONTEXT,
         "id": absolute(reverse("evidence:dataset-list")) + "#annotations",
         "type": "AnnotationCollection",
         "label": "KratomRef: claim passages in reviewed articles, graded",
