@@ -477,7 +477,8 @@ def highlight(text, spans, start=0, end=None):
 
 def passage_attrs(passage):
     claim = passage.claim
-    label = passage.assessment
+    # Passages here may be earlier revisions' (views.SnapshotPassage): only claim and wording are asked for.
+    label = f"{claim.grade_label} · wording {passage.get_wording_display().lower()}"
     return {
         "id": f"passage-{passage.pk}",
         "class": f"passage verdict-{claim.verdict} polarity-{claim.polarity} wording-{passage.wording}",

@@ -575,7 +575,7 @@ class Passage(Versioned):
     @property
     def assessment(self):
         """Its claim's grade and how the article words the claim: "Supported · low certainty · wording
-        overstated" (the highlight's label, the annotation's body)."""
+        overstated" (the annotation's body; evidence.text.passage_attrs says it for highlights of any revision)."""
         return f"{self.claim.grade_label} · wording {self.get_wording_display().lower()}"
 
     def clean(self):
