@@ -34,7 +34,6 @@ from markdown_it import MarkdownIt
 from evidence import links
 from evidence.charts import VERDICT_FILLS, VERDICT_ICONS, num
 from evidence.models import Claim, Polarity, SlugRedirect, Status, Verdict, grade_words
-from evidence.models.choices import CERTAINTY_LABELS, VERDICT_LABELS
 from evidence.views import public_claim, withdrawn_on
 
 CURRENT_MAX_AGE = 300  # seconds a site may show the current badge or card before asking again
@@ -74,8 +73,6 @@ def grade_of(version):
     verdict = snapshot.get("verdict", "")
     certainty = snapshot.get("certainty", "")
     polarity = snapshot.get("polarity", Polarity.NEUTRAL)
-    verdict_label = str(VERDICT_LABELS.get(verdict, verdict))
-    certainty_label = str(CERTAINTY_LABELS.get(certainty, certainty)).lower()
     label = grade_words(verdict, certainty)  # "Supported · moderate certainty", as the claim page says it
     tone = SUPPORTED_TONES.get(polarity, verdict) if verdict == Verdict.SUPPORTED else verdict
     if tone == "harm":
@@ -86,8 +83,6 @@ def grade_of(version):
         "polarity": polarity,
         "tone": tone,
         "icon": "⚠" if tone == "harm" else VERDICT_ICONS.get(verdict, "•"),
-        "verdict_label": verdict_label,
-        "certainty_label": certainty_label,
         "label": label,
         "polarity_label": (
             _("if true: %(polarity)s") % {"polarity": str(dict(Polarity.choices)[polarity]).lower()}

@@ -475,10 +475,16 @@ def highlight(text, spans, start=0, end=None):
     return mark_safe("".join(parts))
 
 
+def passage_assessment(passage):
+    """Its claim's grade and how the article words the claim: "Supported · low certainty · wording
+    overstated". Asks only for ``claim`` and ``get_wording_display()``, so earlier revisions'
+    passages (views.SnapshotPassage) are said the same way as Passage rows."""
+    return f"{passage.claim.grade_label} · wording {passage.get_wording_display().lower()}"
+
+
 def passage_attrs(passage):
     claim = passage.claim
-    # Passages here may be earlier revisions' (views.SnapshotPassage): only claim and wording are asked for.
-    label = f"{claim.grade_label} · wording {passage.get_wording_display().lower()}"
+    label = passage_assessment(passage)
     return {
         "id": f"passage-{passage.pk}",
         "class": f"passage verdict-{claim.verdict} polarity-{claim.polarity} wording-{passage.wording}",

@@ -50,7 +50,7 @@ from evidence.models.querysets import (
     SubstanceQuerySet,
     WarningQuerySet,
 )
-from evidence.text import fits_one_block
+from evidence.text import fits_one_block, passage_assessment
 
 PUBLISHED = Q(status=Status.PUBLISHED)  # the condition of the partial indexes public lists use
 
@@ -574,9 +574,8 @@ class Passage(Versioned):
 
     @property
     def assessment(self):
-        """Its claim's grade and how the article words the claim: "Supported · low certainty · wording
-        overstated" (the annotation's body; evidence.text.passage_attrs says it for highlights of any revision)."""
-        return f"{self.claim.grade_label} · wording {self.get_wording_display().lower()}"
+        """Its claim's grade and how the article words the claim (``evidence.text.passage_assessment``)."""
+        return passage_assessment(self)
 
     def clean(self):
         if self.wording != Wording.ACCURATE and not self.wording_note.strip():
