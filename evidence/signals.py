@@ -4,10 +4,12 @@ Pages that cache rendered output key on ``content_version()``, which every appro
 cached page never outlives the approval that changed what it shows. A pending change fires nothing.
 """
 
+import contextlib
 import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 # Sent with ``instance``: the reviewed item (claim, warning, article, study, substance) whose
@@ -47,3 +49,14 @@ def bump_content_version(sender, instance, **kwargs):
         cache.incr(CONTENT_VERSION_KEY)
     except ValueError:  # not in the cache yet (or evicted): a fresh start is above every old value
         cache.add(CONTENT_VERSION_KEY, _fresh_version(), timeout=None)
+
+
+@receiver(post_save, sender="evidence.SearchSynonym", dispatch_uid="evidence.synonyms_saved")
+@receiver(post_delete, sender="evidence.SearchSynonym", dispatch_uid="evidence.synonyms_deleted")
+def synonyms_changed(sender, instance, **kwargs):
+    """A curated synonym group changes what searches find at once (it is vocabulary, not reviewed
+    content): the content version moves now, so the next search parses with it, and again once the
+    change commits, so no search that ran in between keeps the old names."""
+    with contextlib.suppress(Exception):  # the shared cache is down: nothing is kept per version then
+        bump_content_version(sender, instance)
+    transaction.on_commit(lambda: library_changed.send(sender=sender, instance=instance))

@@ -435,6 +435,25 @@ def test_groups_curators_add_are_searched_both_ways_with_one_query(client, djang
     assert "yellow eyes" in synonyms["jaundice"]
 
 
+def test_a_search_looks_names_up_without_a_query_until_a_curator_changes_them(editor_client):
+    make_substance(name="Mitragynine", synonyms=["MG"])
+    search_module.parse_query("liver")  # the first search of this content version builds the lexicon
+    with CaptureQueriesContext(connection) as parsed:
+        query = search_module.parse_query("liver damage")
+    assert len(parsed) == 0
+    assert "hepatotoxicity" in query.terms[0].alternatives
+
+    response = editor_client.post(
+        reverse("admin:evidence_searchsynonym_add"), {"terms": "liver damage\nyellow skin", "note": "Readers' words."}
+    )
+    assert response.status_code == 302
+    assert "yellow skin" in search_module.parse_query("liver damage").terms[0].alternatives
+    synonym = SearchSynonym.objects.get()
+    editor_client.post(reverse("admin:evidence_searchsynonym_delete", args=[synonym.pk]), {"post": "yes"})
+    assert not SearchSynonym.objects.exists()
+    assert "yellow skin" not in search_module.parse_query("liver damage").terms[0].alternatives
+
+
 def test_question_words_are_left_out_when_other_words_remain_and_the_reader_is_told(client):
     claim = make_claim(statement="Kratom causes jaundice in some users.")
     helps = make_claim(statement="Kratom helps farmers through long days.")
