@@ -435,6 +435,25 @@ def test_groups_curators_add_are_searched_both_ways_with_one_query(client, djang
     assert "yellow eyes" in synonyms["jaundice"]
 
 
+def test_postgresql_computes_each_terms_tsquery_once_and_finds_the_same_rows():
+    liver = make_claim(statement="Kratom has been linked to liver injury.")
+    make_claim(statement="Kratom and alcohol together harm the liver.")
+    make_claim(statement="Kratom eases muscle soreness.")
+    query = search_module.parse_query("hepatotoxicity -alcohol or soreness")
+    with CaptureQueriesContext(connection) as computed:
+        folded = search_module.fold(query)
+    found = [c.statement for c in Claim.objects.published().search(folded)]
+    assert found == [c.statement for c in Claim.objects.published().search(query)]
+    assert liver.statement in found and len(found) == 2
+    terms = [t for g in folded.groups for t in (*g.terms, *g.excluded)]
+    if connection.vendor == "postgresql":
+        assert len(computed) == 1 and all(t.folded for t in terms)
+        assert "'alcohol'" in folded.groups[0].excluded[0].folded  # an excluded word is computed like the others
+        assert "websearch_to_tsquery" not in str(Claim.objects.search(folded).query)
+    else:
+        assert len(computed) == 0 and folded is query
+
+
 def test_a_search_looks_names_up_without_a_query_until_a_curator_changes_them(editor_client):
     make_substance(name="Mitragynine", synonyms=["MG"])
     search_module.parse_query("liver")  # the first search of this content version builds the lexicon
