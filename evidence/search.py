@@ -53,6 +53,7 @@ from django.db.models import (
     IntegerField,
     JSONField,
     Max,
+    Prefetch,
     Q,
     Subquery,
     TextField,
@@ -61,6 +62,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, Replace
+from django.db.models.query import prefetch_related_objects
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -1141,6 +1143,76 @@ class CappedCount(Subquery):
     output_field = IntegerField()
 
 
+# Statements by shape (PostgreSQL) -----------------------------------------------------------
+
+# Private-use marks around a term's number: a compiled statement's stand-in for its tsquery.
+TERM_MARK = "\ue002{}\ue003"
+STATEMENTS = 512  # shapes kept per process (a shape is a result group and a query's structure)
+_statements = {}
+
+
+def skeleton(query):
+    """``query`` with each folded term's tsquery replaced by a numbered stand-in, and the real texts
+    by stand-in; None when a term is not folded (its SQL then depends on its words)."""
+    terms = list(dict.fromkeys(term for group in query.groups for term in (*group.terms, *group.excluded)))
+    if not all(term.folded for term in terms):
+        return None, {}
+    marks = {term: TERM_MARK.format(i) for i, term in enumerate(terms)}
+
+    def marked(group_terms):
+        return tuple(replace(term, folded=marks[term]) for term in group_terms)
+
+    marked_query = replace(query, groups=tuple(Group(marked(g.terms), marked(g.excluded)) for g in query.groups))
+    return marked_query, {marks[term]: term.folded for term in terms}
+
+
+def shape_of(query):
+    """What a statement's SQL depends on besides the terms' texts: which term is where."""
+    return (
+        tuple((tuple(t.folded for t in g.terms), tuple(t.folded for t in g.excluded)) for g in query.groups),
+        tuple(t.folded for t in query.scoring_terms),
+        query.is_relaxed,
+    )
+
+
+def ranked_rows(name, query, build, *, using):
+    """The rows of ``build(query)`` (a search queryset, PostgreSQL), compiled once per shape.
+
+    Django builds and compiles a search statement in about 6 ms, as long as PostgreSQL takes to run
+    it, and a search runs up to a dozen. Once terms are folded (``fold``), a statement's SQL depends
+    only on the result group (``name``: the queryset and its options) and on where each term
+    stands in the query, so it is compiled for the first query of that shape, with stand-ins for
+    the terms, and run again with each later query's terms. ``build`` must not select related rows
+    (their columns would share names); the caller fetches those."""
+    marked, texts = skeleton(query)
+    if marked is None:
+        return list(build(query))
+    shape = (name, using, shape_of(marked))
+    statement = _statements.get(shape)
+    if statement is None:
+        queryset = build(marked)
+        sql, params = queryset.query.get_compiler(using).as_sql()
+        statement = (queryset.model, sql, tuple(params))
+        if len(_statements) >= STATEMENTS:
+            _statements.clear()
+        _statements[shape] = statement
+    model, sql, params = statement
+    params = [texts.get(param, param) if isinstance(param, str) else param for param in params]
+    return list(model._base_manager.using(using).raw(sql, params))
+
+
+def related(key, rows, using):
+    """What a hit shows of its related rows (a passage's article and claim), for these rows only."""
+    from evidence.models import Claim, SourceArticle
+
+    if key == "passages":
+        prefetch_related_objects(
+            rows,
+            Prefetch("article", queryset=SourceArticle.objects.using(using).defer("text")),
+            Prefetch("claim", queryset=Claim.objects.using(using)),
+        )
+
+
 def search_group(query, key, label, kind_label, queryset, *, limit, using, pg, index_only=False):
     """One result group: its hits (best first, at most ``limit``), its count, and which scoring terms matched.
 
@@ -1153,8 +1225,14 @@ def search_group(query, key, label, kind_label, queryset, *, limit, using, pg, i
     n_terms = len(query.scoring_terms)
     more = False
     if pg:
+        plain = queryset.select_related(None)
+
+        def build(q):
+            return bounded(plain, q, index_only=index_only)[: limit + 1]
+
         with index_only_candidates(connections[using], queryset.model, always=index_only):
-            rows = list(bounded(queryset, query, index_only=index_only)[: limit + 1])
+            rows = ranked_rows(("group", key, limit, index_only), query, build, using=using)
+        related(key, rows, using)
         total = rows[0].search_total if rows else 0
         pool = getattr(rows[0], "search_pool", 0) if rows else 0
         count, more = min(total, CANDIDATES), total > CANDIDATES or pool > CANDIDATES
@@ -1222,17 +1300,21 @@ def answer_candidates(query, *, using, groups=()):
                 hit.score = occurrences(query, row, title, body)
                 candidates.append(hit)
             continue
-        if connections[using].vendor == "postgresql":
-            results = bounded(queryset.using(using), query, counted=False)
-        else:
-            results = queryset.using(using).search(query)
-        if key == "substances":
-            results = results.filter(search_title_coverage__gt=0)
-        results = results.order_by(
-            (F("search_coverage") + F("search_title_coverage")).desc(), "-search_coverage", "-rank", "pk"
-        )
+
+        def build(q, queryset=queryset, key=key):
+            if connections[using].vendor == "postgresql":
+                results = bounded(queryset.using(using), q, counted=False)
+            else:
+                results = queryset.using(using).search(q)
+            if key == "substances":
+                results = results.filter(search_title_coverage__gt=0)
+            return results.order_by(
+                (F("search_coverage") + F("search_title_coverage")).desc(), "-search_coverage", "-rank", "pk"
+            )[:ANSWER_CANDIDATES]
+
+        rows = ranked_rows(("answers", key), query, build, using=using) if query.groups else list(build(query))
         title, body = queryset.SEARCH_TITLE, queryset.SEARCH_BODY
-        for row in results[:ANSWER_CANDIDATES]:
+        for row in rows:
             hit = make_hit(query, key, kind_label, row, title, body)
             hit.score = occurrences(query, row, title, body)
             candidates.append(hit)

@@ -454,6 +454,26 @@ def test_postgresql_computes_each_terms_tsquery_once_and_finds_the_same_rows():
         assert len(computed) == 0 and folded is query
 
 
+def test_searches_of_the_same_shape_share_a_statement_and_each_finds_its_own_rows(client, monkeypatch):
+    monkeypatch.setattr(search_module, "_statements", {})
+    liver = make_claim(statement="Kratom has been linked to liver injury.")
+    seizure = make_claim(statement="Kratom users have reported seizures.")
+    article = make_article(text=article_text(extra_paragraphs=["Seizures were reported after heavy use."]))
+    make_passage(article=article, claim=seizure, quote="Seizures were reported after heavy use.")
+
+    assert group(search(client, "liver"), "claims") == [liver.statement]
+    kept = dict(search_module._statements)
+    page = search(client, "seizures")  # one known word again: the same statements, other words
+    assert group(page, "claims") == [seizure.statement]
+    assert group(page, "passages") == ["Seizures were reported after heavy use."]
+    assert article.title in page.select_one("#passages .meta").get_text()  # its article, fetched for the hit
+    if connection.vendor == "postgresql":
+        assert kept and search_module._statements.keys() == kept.keys()
+        assert all(search_module.TERM_MARK.format(0) in params for _model, _sql, params in kept.values())
+    else:
+        assert not kept  # SQLite's statements depend on the words: Django builds each
+
+
 def test_a_search_looks_names_up_without_a_query_until_a_curator_changes_them(editor_client):
     make_substance(name="Mitragynine", synonyms=["MG"])
     search_module.parse_query("liver")  # the first search of this content version builds the lexicon
