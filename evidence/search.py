@@ -395,7 +395,7 @@ def fold(query, using="default"):
     constant calls while planning, once for each place they appear: at 100k claims planning took
     as long as running some statements (8 ms of 30 for the articles group). Sent as the computed
     tsquery, a term is parsed, not computed, wherever it appears."""
-    terms = list(dict.fromkeys(term for group in query.groups for term in (*group.terms, *group.excluded)))
+    terms = query.every_term
     if not terms or connections[using].vendor != "postgresql":
         return query
     parts = [term_tsquery(term.alternatives) for term in terms]
@@ -404,12 +404,10 @@ def fold(query, using="default"):
             "SELECT " + ", ".join(f"({part.sql})::text" for part in parts),
             [param for part in parts for param in part.params],
         )
-        texts = dict(zip(terms, cursor.fetchone(), strict=True))
-
-    def folded(group_terms):
-        return tuple(replace(term, folded=texts[term]) if texts[term] else term for term in group_terms)
-
-    return replace(query, groups=tuple(Group(folded(g.terms), folded(g.excluded)) for g in query.groups))
+        texts = cursor.fetchone()
+    return query.with_terms(
+        {term: replace(term, folded=text) if text else term for term, text in zip(terms, texts, strict=True)}
+    )
 
 
 @dataclass(frozen=True)
@@ -437,6 +435,21 @@ class ParsedQuery:
     @property
     def terms(self):
         return [term for group in self.groups for term in group.terms]
+
+    @property
+    def every_term(self):
+        """Each distinct term once, excluded ones too, in query order."""
+        return list(dict.fromkeys(term for group in self.groups for term in (*group.terms, *group.excluded)))
+
+    def with_terms(self, new):
+        """The same query with each term replaced by ``new[term]``."""
+        return replace(
+            self,
+            groups=tuple(
+                Group(tuple(new[t] for t in group.terms), tuple(new[t] for t in group.excluded))
+                for group in self.groups
+            ),
+        )
 
     @property
     def scoring_terms(self):
@@ -1154,16 +1167,12 @@ _statements = {}
 def skeleton(query):
     """``query`` with each folded term's tsquery replaced by a numbered stand-in, and the real texts
     by stand-in; None when a term is not folded (its SQL then depends on its words)."""
-    terms = list(dict.fromkeys(term for group in query.groups for term in (*group.terms, *group.excluded)))
-    if not all(term.folded for term in terms):
+    terms = query.every_term
+    if not terms or not all(term.folded for term in terms):
         return None, {}
     marks = {term: TERM_MARK.format(i) for i, term in enumerate(terms)}
-
-    def marked(group_terms):
-        return tuple(replace(term, folded=marks[term]) for term in group_terms)
-
-    marked_query = replace(query, groups=tuple(Group(marked(g.terms), marked(g.excluded)) for g in query.groups))
-    return marked_query, {marks[term]: term.folded for term in terms}
+    marked = query.with_terms({term: replace(term, folded=marks[term]) for term in terms})
+    return marked, {marks[term]: term.folded for term in terms}
 
 
 def shape_of(query):
@@ -1203,14 +1212,10 @@ def ranked_rows(name, query, build, *, using):
 
 def related(key, rows, using):
     """What a hit shows of its related rows (a passage's article and claim), for these rows only."""
-    from evidence.models import Claim, SourceArticle
+    from evidence.models import SourceArticle
 
     if key == "passages":
-        prefetch_related_objects(
-            rows,
-            Prefetch("article", queryset=SourceArticle.objects.using(using).defer("text")),
-            Prefetch("claim", queryset=Claim.objects.using(using)),
-        )
+        prefetch_related_objects(rows, Prefetch("article", SourceArticle.objects.using(using).defer("text")), "claim")
 
 
 def search_group(query, key, label, kind_label, queryset, *, limit, using, pg, index_only=False):
@@ -1312,7 +1317,7 @@ def answer_candidates(query, *, using, groups=()):
                 (F("search_coverage") + F("search_title_coverage")).desc(), "-search_coverage", "-rank", "pk"
             )[:ANSWER_CANDIDATES]
 
-        rows = ranked_rows(("answers", key), query, build, using=using) if query.groups else list(build(query))
+        rows = ranked_rows(("answers", key), query, build, using=using)
         title, body = queryset.SEARCH_TITLE, queryset.SEARCH_BODY
         for row in rows:
             hit = make_hit(query, key, kind_label, row, title, body)
